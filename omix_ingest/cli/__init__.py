@@ -1,0 +1,1 @@
+"""The `omix` command line: argument parsing here, execution in the application modules."""

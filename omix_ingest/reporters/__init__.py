@@ -1,0 +1,21 @@
+"""Reporters render a Report for people or machines. A plain dict registry, like check-jsonschema's."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from omix_ingest.report import Report
+from omix_ingest.reporters.json_report import JsonReporter
+from omix_ingest.reporters.text import TextReporter
+
+
+class Reporter(Protocol):
+    def __init__(self, *, color: bool = False, verbosity: int = 0) -> None: ...
+
+    def render(self, report: Report) -> str: ...
+
+
+REPORTERS: dict[str, type[Reporter]] = {
+    "text": TextReporter,
+    "json": JsonReporter,
+}

@@ -1,0 +1,134 @@
+"""Running validators over a plan, in parallel across files, into one Report.
+
+Each file is hashed (streamed) and handed to every validator that claims it. A validator that raises becomes an
+OMX990 finding on that file: the run goes on and the file cannot pass. Cross-file checks run afterwards on the facts
+the validators reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from omix_ingest import __version__
+from omix_ingest.plan import Plan
+from omix_ingest.report import FileReport, Report, TemplateInfo
+from omix_ingest.selection import Selection
+from validators.context import Fact, ValidationContext
+from validators.identity import duplicate_dataset_ids
+from validators.model import Finding, Location, Severity
+from validators.registry import VALIDATOR_CRASHED, Validator
+
+# Below this many files a worker pool costs more than it saves.
+PARALLEL_THRESHOLD = 256
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def file_sha256(path: Path) -> tuple[str | None, int | None]:
+    try:
+        with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            return hashlib.file_digest(handle, "sha256").hexdigest(), size
+    except OSError:
+        return None, None  # the validator reports why the file cannot be read
+
+
+def inspect_file(path: Path, ctx: ValidationContext, validators: Sequence[Validator]) -> FileReport:
+    claimed = [v for v in validators if v.claims(path)]
+    findings: list[Finding] = []
+    facts: dict[str, Any] = {}
+    for validator in claimed:
+        try:
+            for item in validator.validate(path, ctx):
+                if isinstance(item, Fact):
+                    facts[item.name] = item.value
+                else:
+                    findings.append(item)
+        except Exception as exc:  # reported as a finding, so a broken check cannot pass a file
+            findings.append(
+                VALIDATOR_CRASHED.finding(str(path), name=validator.name, error=f"{type(exc).__name__}: {exc}")
+            )
+    sha256, size = file_sha256(path)
+    findings.sort(key=Finding.sort_key)
+    return FileReport(str(path), tuple(v.name for v in claimed), sha256, size, tuple(findings), facts)
+
+
+def _inspect_chunk(paths: list[Path], ctx: ValidationContext, validators: Sequence[Validator]) -> list[FileReport]:
+    return [inspect_file(p, ctx, validators) for p in paths]
+
+
+def _chunks(items: list[Path], count: int) -> list[list[Path]]:
+    size = max(1, -(-len(items) // count))
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def inspect_all(
+    paths: list[Path], ctx: ValidationContext, validators: Sequence[Validator], jobs: int
+) -> list[FileReport]:
+    if jobs <= 1 or len(paths) < PARALLEL_THRESHOLD:
+        return _inspect_chunk(paths, ctx, validators)
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    work = partial(_inspect_chunk, ctx=ctx, validators=validators)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method)) as pool:
+        # A few chunks per worker balances load without paying per-file pickling.
+        return [r for chunk in pool.map(work, _chunks(paths, jobs * 4)) for r in chunk]
+
+
+def template_info(ctx: ValidationContext) -> TemplateInfo | None:
+    t = ctx.template
+    if t is None:
+        return None
+    return TemplateInfo(
+        t.template_id, t.sha256, t.source, t.data_type, t.repo_id, {f.original_name: f.name for f in t.fields}
+    )
+
+
+def run_validation(
+    plan: Plan,
+    ctx: ValidationContext,
+    validators: Sequence[Validator],
+    *,
+    selection: Selection | None = None,
+    fail_on: Severity = Severity.ERROR,
+    jobs: int = 1,
+) -> Report:
+    selection = selection or Selection()
+    paths = plan.deduplicated()
+    claimed = [p for p in paths if any(v.claims(p) for v in validators)]
+    claimed_set = set(claimed)
+    skipped = tuple(str(p) for p in paths if p not in claimed_set)
+    reports = inspect_all(claimed, ctx, validators, jobs)
+
+    extra: dict[str, list[Finding]] = {}
+    for finding in plan.findings:
+        extra.setdefault(finding.file, []).append(finding)
+    claims = [(r.facts["dataset_id"], r.path, Location("/dataset_id")) for r in reports if "dataset_id" in r.facts]
+    for finding in duplicate_dataset_ids(claims):
+        extra.setdefault(finding.file, []).append(finding)
+
+    by_path = {r.path: r for r in reports}
+    for path in extra:
+        if path not in by_path:
+            by_path[path] = FileReport(path, (), None, None)
+    files = []
+    for path, report in by_path.items():
+        merged = sorted([*report.findings, *extra.get(path, [])], key=Finding.sort_key)
+        kept = selection.keep(merged)
+        files.append(FileReport(report.path, report.validators, report.sha256, report.size, kept, report.facts))
+    return Report(
+        version=__version__,
+        files=tuple(files),
+        template=template_info(ctx),
+        rule_pack=ctx.rule_pack.name if ctx.rule_pack else None,
+        fail_on=fail_on,
+        skipped=skipped,
+    )

@@ -1,0 +1,63 @@
+"""One validation run from resolved options: plan, validate, report. Shared by the CLI and the Python API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from omix_ingest.errors import UsageError
+from omix_ingest.plan import Plan
+from omix_ingest.report import Report
+from omix_ingest.runner import default_jobs, run_validation
+from omix_ingest.selection import Selection
+from validators.context import ValidationContext
+from validators.model import Severity
+from validators.naming import is_metadata_name
+from validators.registry import Validator, load_validators
+from validators.rulepack import RulePack
+from validators.template import Template
+from validators.unreadable import ReadLimits
+
+
+@dataclass(frozen=True)
+class ValidateOptions:
+    paths: tuple[Path, ...] = ()
+    metadata_dir: Path | None = None
+    data_dir: Path | None = None
+    template: Template | None = None
+    rule_pack: RulePack | None = None
+    selection: Selection = field(default_factory=Selection)
+    fail_on: Severity = Severity.ERROR
+    jobs: int = field(default_factory=default_jobs)
+    limits: ReadLimits = field(default_factory=ReadLimits)
+    scope: str | None = "advanced"
+
+
+def build_plan(options: ValidateOptions) -> Plan:
+    plan = Plan()
+    for path in options.paths:
+        plan.add_path(path)
+    for folder in (options.metadata_dir, options.data_dir):
+        if folder is not None:
+            plan.add_folder(folder)
+    return plan
+
+
+def validate(options: ValidateOptions, validators: list[Validator] | None = None) -> Report:
+    if not options.paths and options.metadata_dir is None and options.data_dir is None:
+        raise UsageError("nothing to validate: give files or folders, or --metadata DIR / --data DIR")
+    plan = build_plan(options)
+    if options.template is None and any(is_metadata_name(p.name) for p in plan.files):
+        raise UsageError(
+            "metadata files need a template: pass --template FILE (a schema document or a "
+            "dataset_metadata_template file), or set `template` in [tool.omix]"
+        )
+    ctx = ValidationContext(options.template, options.rule_pack, options.limits, options.scope)
+    return run_validation(
+        plan,
+        ctx,
+        validators if validators is not None else load_validators(),
+        selection=options.selection,
+        fail_on=options.fail_on,
+        jobs=options.jobs,
+    )

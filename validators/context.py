@@ -1,0 +1,58 @@
+"""What every validator may consult for one run: the template, the rule pack, read limits and the scope.
+
+Built once per run and shared (by pickling) with worker processes; the compiled forms are cached on first use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from validators.conformance import CompiledTemplate
+from validators.rulepack import RulePack
+from validators.template import Template
+from validators.unreadable import ReadLimits
+from validators.values import ValueChecker
+
+
+@dataclass(frozen=True)
+class Fact:
+    """Something a validator learnt about a file that a cross-file check needs (dataset id, sample count...)."""
+
+    name: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class ValidationContext:
+    template: Template | None = None
+    rule_pack: RulePack | None = None
+    limits: ReadLimits = field(default_factory=ReadLimits)
+    # "basic" or "advanced" forces a scope; None honours each file's __index__.validation_check.dataset.scope.
+    scope: str | None = None
+
+    @cached_property
+    def compiled(self) -> CompiledTemplate | None:
+        return CompiledTemplate.build(self.template, self.rule_pack) if self.template else None
+
+    @cached_property
+    def value_checker(self) -> ValueChecker | None:
+        if self.template is None or self.rule_pack is None:
+            return None
+        return ValueChecker(self.rule_pack, self.template)
+
+    @cached_property
+    def accept(self) -> Any:
+        """A compiled (Rust) validator of the template schema: the fast accept test for valid documents."""
+        import jsonschema_rs
+
+        compiled = self.compiled
+        return jsonschema_rs.validator_for(compiled.schema) if compiled else None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Compiled forms are rebuilt in each worker; the Rust validator cannot be pickled.
+        return {k: v for k, v in self.__dict__.items() if k not in ("compiled", "value_checker", "accept")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)

@@ -1,0 +1,212 @@
+"""Strict JSON reading with positions.
+
+Python's json keeps the last of two duplicate keys and accepts `NaN`/`Infinity`; both hide real mistakes in
+hand-edited metadata, so this reader reports them. Positions (line/column for a JSON Pointer) come from a source map
+that is only computed when a finding needs one, keeping the accept path fast.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from json_source_map import calculate as source_map
+
+from validators.model import Finding, Location, Rule, Severity
+from validators.unreadable import ReadLimits, decode_utf8, line_column, read_bytes
+
+INVALID_JSON = Rule(
+    "OMX905",
+    "invalid-json",
+    Severity.ERROR,
+    "Invalid JSON",
+    "invalid JSON: {detail}",
+    "The file does not parse as JSON (RFC 8259). Common causes: a trailing comma, single quotes, comments, "
+    "unquoted keys, or NaN/Infinity, which Python writes but JSON does not allow.",
+    bad='{"year": 2018,}',
+    good='{"year": 2018}',
+)
+TOO_DEEP = Rule(
+    "OMX907",
+    "nesting-too-deep",
+    Severity.ERROR,
+    "JSON nested deeper than the configured limit",
+    "objects and arrays are nested {depth} levels deep, over the limit of {limit}",
+    "Dataset metadata is shallow (a few levels for `__index__`). Very deep nesting is a generated or hostile file "
+    "and can exhaust the parser's stack. Raise `max-depth` in `[tool.omix]` if it is genuine.",
+    bad='{"a": [[[[[[[[ ... ]]]]]]]]}',
+    good='{"a": ["x"]}',
+)
+ROOT_NOT_OBJECT = Rule(
+    "OMX101",
+    "root-not-object",
+    Severity.ERROR,
+    "Metadata root is not an object",
+    "the metadata must be a JSON object, found {kind}",
+    "A dataset-level metadata file holds one JSON object whose keys are the template's original names. A list "
+    "(several datasets in one file) or a bare value cannot be ingested: write one file per dataset.",
+    bad='[{"dataset_id": "GSE1_GPL1"}]',
+    good='{"dataset_id": "GSE1_GPL1"}',
+)
+DUPLICATE_KEY = Rule(
+    "OMX102",
+    "duplicate-key",
+    Severity.ERROR,
+    "Duplicate key in one object",
+    "key {key!r} appears more than once in the same object; parsers silently keep only the last value",
+    "JSON parsers differ on duplicate keys and most keep the last one without a word, so one of the two values is "
+    "lost. Merge the values into one key.",
+    bad='{"organism": ["Homo sapiens"], "organism": ["Mus musculus"]}',
+    good='{"organism": ["Homo sapiens", "Mus musculus"]}',
+)
+
+RULES = (INVALID_JSON, TOO_DEEP, ROOT_NOT_OBJECT, DUPLICATE_KEY)
+
+_CONSTANT = re.compile(r"-?Infinity|NaN")
+
+
+def escape_pointer_token(token: str | int) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def pointer(*tokens: str | int) -> str:
+    return "".join("/" + escape_pointer_token(t) for t in tokens)
+
+
+class _NonStandardConstant(ValueError):
+    pass
+
+
+def _reject_constant(name: str) -> Any:
+    raise _NonStandardConstant(name)
+
+
+class _DuplicateKeys(dict[str, Any]):
+    """A dict that remembers which of its keys were written twice (only built when that happens)."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+def _pairs_hook(seen: list[bool]) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    def build(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(pairs)
+        if len(obj) == len(pairs):
+            return obj
+        counts: dict[str, int] = {}
+        for key, _ in pairs:
+            counts[key] = counts.get(key, 0) + 1
+        marked = _DuplicateKeys(obj)
+        marked.duplicates = tuple(k for k, n in counts.items() if n > 1)
+        seen.append(True)
+        return marked
+
+    return build
+
+
+def _depth(value: Any) -> int:
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict):
+            deepest = max(deepest, level)
+            stack.extend((v, level + 1) for v in node.values())
+        elif isinstance(node, list):
+            deepest = max(deepest, level)
+            stack.extend((v, level + 1) for v in node)
+    return deepest
+
+
+def _duplicate_pointers(value: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """(pointer of the duplicated key, key) for every object that had duplicates."""
+    out: list[tuple[str, str]] = []
+    if isinstance(value, dict):
+        if isinstance(value, _DuplicateKeys):
+            out.extend((prefix + pointer(k), k) for k in value.duplicates)
+        for k, v in value.items():
+            out.extend(_duplicate_pointers(v, prefix + pointer(k)))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out.extend(_duplicate_pointers(v, prefix + pointer(i)))
+    return out
+
+
+@dataclass
+class JsonDocument:
+    """A parsed document plus lazy pointer → line/column lookup."""
+
+    value: Any
+    text: str
+    _map: dict[str, Any] | None = field(default=None, repr=False)
+
+    def locate(self, ptr: str, *, key: bool = False) -> Location:
+        """Location of a pointer; `key=True` points at the key rather than the value. Missing pointers fall back
+        to their nearest existing parent."""
+        if self._map is None:
+            self._map = source_map(self.text)
+        probe = ptr
+        while probe not in self._map and probe:
+            probe = probe.rsplit("/", 1)[0]
+            key = False
+        entry = self._map.get(probe)
+        if entry is None:
+            return Location(pointer=ptr)
+        spot = entry.key_start if key and entry.key_start is not None else entry.value_start
+        return Location(pointer=ptr, line=spot.line + 1, column=spot.column + 1)
+
+
+def parse_json_text(text: str, display: str, limits: ReadLimits) -> tuple[JsonDocument | None, list[Finding]]:
+    seen: list[bool] = []
+    try:
+        value = json.loads(text, object_pairs_hook=_pairs_hook(seen), parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        where = Location(line=exc.lineno, column=exc.colno)
+        return None, [
+            INVALID_JSON.finding(display, where, detail=f"{exc.msg} at line {exc.lineno}, column {exc.colno}")
+        ]
+    except _NonStandardConstant as exc:
+        match = _CONSTANT.search(text)
+        line, column = line_column(text, match.start()) if match else (None, None)
+        detail = f"{exc} is not a JSON value"
+        fix = 'write null, or "None" for a missing value'
+        return None, [INVALID_JSON.finding(display, Location(line=line, column=column), detail=detail, fix=fix)]
+    except RecursionError:
+        return None, [TOO_DEEP.finding(display, depth="too many", limit=limits.max_depth)]
+    # Cheap bound first: nesting cannot exceed the number of opening brackets.
+    if text.count("{") + text.count("[") > limits.max_depth:
+        depth = _depth(value)
+        if depth > limits.max_depth:
+            return None, [TOO_DEEP.finding(display, depth=depth, limit=limits.max_depth)]
+    document = JsonDocument(value, text)
+    findings: list[Finding] = []
+    if seen:
+        for ptr, key in _duplicate_pointers(value):
+            findings.append(DUPLICATE_KEY.finding(display, document.locate(ptr, key=True), key=key))
+    return document, findings
+
+
+def read_json_object(
+    path: Path, display: str, limits: ReadLimits
+) -> tuple[JsonDocument | None, bytes | None, list[Finding]]:
+    """Read and parse a metadata file. Returns the document only when its root is an object, plus the raw bytes
+    (for hashing) and the findings made on the way."""
+    data, findings = read_bytes(path, display, limits)
+    if data is None:
+        return None, None, findings
+    text, more = decode_utf8(data, display)
+    findings += more
+    if text is None:
+        return None, data, findings
+    document, more = parse_json_text(text, display, limits)
+    findings += more
+    if document is None:
+        return None, data, findings
+    if not isinstance(document.value, dict):
+        kind = "an array" if isinstance(document.value, list) else f"a {type(document.value).__name__} value"
+        kind = "null" if document.value is None else kind
+        findings.append(ROOT_NOT_OBJECT.finding(display, Location(line=1, column=1), kind=kind))
+        return None, data, findings
+    return document, data, findings

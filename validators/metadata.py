@@ -1,0 +1,50 @@
+"""The dataset-level metadata validator: one `<dataset_id>.json` file against the template and the rule pack.
+
+Order matters for speed: read strictly, check identity, then ask the compiled schema whether the document is
+acceptable; only rejected documents are diagnosed in detail. Value rules run on every document at `advanced` scope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from validators import conformance, identity, index_block, jsonread, unreadable, values
+from validators.context import Fact, ValidationContext
+from validators.model import Finding, Rule
+from validators.naming import dataset_id_of, is_metadata_name
+
+
+class MetadataValidator:
+    name = "metadata"
+    rules: tuple[Rule, ...] = (
+        *unreadable.RULES,
+        *jsonread.RULES,
+        *conformance.RULES,
+        *index_block.RULES,
+        *identity.RULES,
+        *values.RULES,
+    )
+
+    def claims(self, path: Path) -> bool:
+        return is_metadata_name(path.name)
+
+    def validate(self, path: Path, ctx: ValidationContext) -> Iterator[Finding | Fact]:
+        display = str(path)
+        document, _, findings = jsonread.read_json_object(path, display, ctx.limits)
+        yield from findings
+        if document is None:
+            return
+        doc = document.value
+        if isinstance(doc.get("dataset_id"), str):
+            yield Fact("dataset_id", doc["dataset_id"])
+        yield from identity.check_identity(doc, dataset_id_of(path.name), display, document.locate)
+        compiled = ctx.compiled
+        if compiled is None:
+            return
+        if not ctx.accept.is_valid(doc):
+            yield from compiled.diagnose(doc, display, document.locate)
+        scope = ctx.scope or index_block.validation_check(doc)["scope"]
+        checker = ctx.value_checker
+        if scope == "advanced" and checker is not None:
+            yield from checker.check(doc, display, document.locate)

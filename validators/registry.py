@@ -1,0 +1,82 @@
+"""The plugin registry: built-in validators listed explicitly, third-party ones from an entry-point group.
+
+A third-party package exposes a zero-argument callable (usually the class) under `omix_ingest.validators`:
+
+    [project.entry-points."omix_ingest.validators"]
+    biom = "my_package.biom:BiomValidator"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from validators import identity
+from validators.context import Fact, ValidationContext
+from validators.metadata import MetadataValidator
+from validators.model import Finding, Rule, Severity
+
+ENTRY_POINT_GROUP = "omix_ingest.validators"
+
+
+@runtime_checkable
+class Validator(Protocol):
+    name: str
+    rules: tuple[Rule, ...]
+
+    def claims(self, path: Path) -> bool: ...
+
+    def validate(self, path: Path, ctx: ValidationContext) -> Iterator[Finding | Fact]: ...
+
+
+class PluginError(Exception):
+    """A third-party validator failed to load or does not follow the protocol."""
+
+
+BUILTIN_VALIDATORS: dict[str, Callable[[], Validator]] = {
+    "metadata": MetadataValidator,
+}
+
+VALIDATOR_CRASHED = Rule(
+    "OMX990",
+    "validator-crashed",
+    Severity.ERROR,
+    "A validator failed on this file",
+    "validator {name!r} failed on this file: {error}",
+    "A check raised an unexpected error, so the file was not fully validated and cannot pass. This is a defect "
+    "in the validator (built-in or plugin), not necessarily in the file: please report it with the file.",
+    bad="(a plugin raising KeyError)",
+    good="(validators report findings, never raise)",
+)
+
+# Rules emitted by the run itself or by cross-file checks rather than by one validator.
+CROSS_FILE_RULES: tuple[Rule, ...] = (identity.DUPLICATE_DATASET_ID, VALIDATOR_CRASHED)
+
+
+def load_validators(*, plugins: bool = True) -> list[Validator]:
+    loaded = [factory() for factory in BUILTIN_VALIDATORS.values()]
+    if not plugins:
+        return loaded
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            candidate = entry.load()()
+        except Exception as exc:  # a broken plugin must not look like a broken dataset
+            raise PluginError(f"validator plugin {entry.name!r} ({entry.value}) failed to load: {exc}") from exc
+        if not isinstance(candidate, Validator):
+            raise PluginError(
+                f"validator plugin {entry.name!r} ({entry.value}) does not implement the Validator protocol"
+            )
+        loaded.append(candidate)
+    return loaded
+
+
+def collect_rules(validators: Iterable[Validator]) -> dict[str, Rule]:
+    """Every rule by code, sorted; two different rules with one code is a programming error."""
+    rules: dict[str, Rule] = {}
+    for rule in [*CROSS_FILE_RULES, *(r for v in validators for r in v.rules)]:
+        known = rules.setdefault(rule.code, rule)
+        if known != rule:
+            raise PluginError(f"rule code {rule.code} is declared twice ({known.slug!r} and {rule.slug!r})")
+    return dict(sorted(rules.items()))

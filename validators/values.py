@@ -1,0 +1,306 @@
+"""Value rules (OMX2xx): a rule pack compiled against one template into per-field checks.
+
+The same compiled checks run for every document, accepted or not, so there is one implementation of each rule.
+Checks only look at values of the right JSON type; type problems belong to template conformance (OMX1xx).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from validators.jsonread import pointer
+from validators.model import Finding, Location, Rule, Severity
+from validators.rulepack import CrossFieldRule, FieldRule, RulePack, Vocabulary, fold
+from validators.template import INDEX_KEY, Template
+
+NOT_IN_VOCABULARY = Rule(
+    "OMX201",
+    "value-not-in-vocabulary",
+    Severity.ERROR,
+    "Value not in the controlled vocabulary",
+    "{value!r} is not a known {vocabulary} term",
+    "Curated fields take terms from a controlled vocabulary so that the atlas's filters group datasets correctly. "
+    'A term outside it creates a facet value nobody searches for. Use the vocabulary\'s spelling, or "None" when '
+    "the field does not apply.",
+    bad='"organism": ["Human"]',
+    good='"organism": ["Homo sapiens"]',
+)
+VOCABULARY_CASE = Rule(
+    "OMX202",
+    "vocabulary-case-mismatch",
+    Severity.ERROR,
+    "Vocabulary term spelled with different case or spacing",
+    "{value!r} matches the {vocabulary} term {term!r} only when case and spacing are ignored",
+    'Atlas filters compare terms exactly: "geo" and "GEO" become two different sources. Write the term exactly '
+    "as the vocabulary spells it.",
+    bad='"dataset_source": "geo"',
+    good='"dataset_source": "GEO"',
+)
+PATTERN_MISMATCH = Rule(
+    "OMX203",
+    "pattern-mismatch",
+    Severity.ERROR,
+    "Value does not match the required pattern",
+    "{value!r} does not match the pattern {pattern}",
+    "The rule pack requires this field to match a regular expression (the whole value must match).",
+    bad='"publication": "pubmed 123"',
+    good='"publication": "https://pubmed.ncbi.nlm.nih.gov/123"',
+)
+OUT_OF_RANGE = Rule(
+    "OMX204",
+    "value-out-of-range",
+    Severity.ERROR,
+    "Number missing or out of range",
+    "{value!r} {problem}",
+    "The rule pack bounds this numeric field (for example `year` between 1900 and the current year). Numbers may "
+    "be written as JSON numbers or, where the template says text, as digits in a string; the pack may also allow "
+    'literal placeholders such as "None".',
+    bad='"year": "18"',
+    good='"year": "2018"',
+)
+NAN_LIKE = Rule(
+    "OMX205",
+    "nan-like-value",
+    Severity.ERROR,
+    'Missing value written as a "nan"-like string',
+    '{value!r} stands for a missing value; write "None" instead',
+    'Strings such as "nan", "NA", "null" or "" come from spreadsheet and pandas exports. The atlas indexes '
+    'them as real terms. Polly\'s convention for "not applicable" is the string "None".',
+    bad='"tissue": ["nan"]',
+    good='"tissue": ["None"]',
+)
+DEFAULT_MIXED = Rule(
+    "OMX206",
+    "default-mixed-with-values",
+    Severity.ERROR,
+    "Default value mixed with real values",
+    "{defaults} mixed with real values in one array: {values}",
+    'A default such as "None" (or "Normal" for disease) means "nothing applies"; next to real terms it '
+    "contradicts them and pollutes filters. Keep either the default alone or only real terms.",
+    bad='"disease": ["Normal", "Breast Neoplasms"]',
+    good='"disease": ["Breast Neoplasms"]',
+)
+CROSS_FIELD = Rule(
+    "OMX207",
+    "cross-field-inconsistent",
+    Severity.ERROR,
+    "Fields disagree with each other",
+    "{key_field} {key!r} implies {field} {expected}, but the file says {actual}",
+    "Some facts follow from others: a cell line comes from one organism and models known diseases. When the "
+    "metadata contradicts the reference table, one of the two fields is probably wrong.",
+    bad='"kw_cell_line": ["HeLa"], "organism": ["Mus musculus"]',
+    good='"kw_cell_line": ["HeLa"], "organism": ["Homo sapiens"]',
+)
+SURROUNDING_SPACE = Rule(
+    "OMX208",
+    "surrounding-whitespace",
+    Severity.WARNING,
+    "Value has leading or trailing white space",
+    "{value!r} has leading or trailing white space",
+    "Invisible spaces make otherwise equal terms differ in the atlas's filters and exact searches.",
+    bad='"tissue": ["liver "]',
+    good='"tissue": ["liver"]',
+)
+
+RULES = (
+    NOT_IN_VOCABULARY,
+    VOCABULARY_CASE,
+    PATTERN_MISMATCH,
+    OUT_OF_RANGE,
+    NAN_LIKE,
+    DEFAULT_MIXED,
+    CROSS_FIELD,
+    SURROUNDING_SPACE,
+)
+
+Locate = Callable[[str], Location]
+ValueCheck = Callable[[str, Any, str, Locate], Iterator[Finding]]
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return None
+        return number if math.isfinite(number) else None
+    return None
+
+
+def _format_bound(value: float) -> str:
+    return str(int(value)) if value.is_integer() else str(value)
+
+
+@dataclass(frozen=True)
+class _FieldChecks:
+    key: str
+    rule: FieldRule
+    vocabulary: Vocabulary | None
+    unknown_term_severity: Severity | None
+    pattern: re.Pattern[str] | None
+
+
+class ValueChecker:
+    """A rule pack compiled against one template; `check` runs every value rule on one document."""
+
+    def __init__(self, pack: RulePack, template: Template) -> None:
+        self.pack = pack
+        self.nan_like = frozenset(pack.nan_like)
+        self.fields: list[_FieldChecks] = []
+        for rule in pack.fields:
+            field = template.lookup(rule.field)
+            if field is None:
+                continue  # the pack covers fields this atlas does not have
+            self.fields.append(
+                _FieldChecks(
+                    key=field.original_name,
+                    rule=rule,
+                    vocabulary=pack.vocabularies[rule.vocabulary] if rule.vocabulary else None,
+                    unknown_term_severity=Severity.parse(rule.vocabulary_severity)
+                    if rule.vocabulary_severity
+                    else None,
+                    pattern=re.compile(rule.pattern) if rule.pattern else None,
+                )
+            )
+        self.cross: list[tuple[CrossFieldRule, str, str]] = []
+        for cross in pack.cross_field:
+            key_field, target = template.lookup(cross.key), template.lookup(cross.field)
+            if key_field is not None and target is not None:
+                self.cross.append((cross, key_field.original_name, target.original_name))
+
+    def check(self, doc: dict[str, Any], display: str, locate: Locate) -> list[Finding]:
+        findings: list[Finding] = []
+        for key, value in doc.items():
+            if key == INDEX_KEY:
+                continue
+            for ptr, item in _items(key, value):
+                if isinstance(item, str):
+                    if item in self.nan_like:
+                        findings.append(NAN_LIKE.finding(display, locate(ptr), value=item, fix='write "None"'))
+                    elif item != item.strip():
+                        findings.append(
+                            SURROUNDING_SPACE.finding(display, locate(ptr), value=item, fix=f"write {item.strip()!r}")
+                        )
+        for checks in self.fields:
+            if checks.key in doc:
+                findings.extend(self._check_field(checks, doc[checks.key], display, locate))
+        for cross, key_name, target_name in self.cross:
+            findings.extend(self._check_cross(cross, key_name, target_name, doc, display, locate))
+        return findings
+
+    def _check_field(self, checks: _FieldChecks, value: Any, display: str, locate: Locate) -> Iterator[Finding]:
+        rule = checks.rule
+        items = list(_items(checks.key, value))
+        for ptr, item in items:
+            if not isinstance(item, str | int | float) or isinstance(item, bool) or item in self.nan_like:
+                continue
+            if isinstance(item, str) and (item in rule.allow or item in rule.defaults):
+                continue
+            if checks.vocabulary is not None and isinstance(item, str):
+                yield from self._check_term(checks, item, ptr, display, locate)
+            if checks.pattern is not None and isinstance(item, str) and not checks.pattern.fullmatch(item):
+                yield PATTERN_MISMATCH.finding(display, locate(ptr), value=item, pattern=checks.pattern.pattern)
+            if rule.minimum is not None or rule.maximum is not None or rule.integer:
+                yield from self._check_range(checks, item, ptr, display, locate)
+        if rule.defaults and isinstance(value, list) and len(value) > 1:
+            strings = [v for v in value if isinstance(v, str)]
+            used = sorted({v for v in strings if v in rule.defaults})
+            if used and len(set(strings)) > 1:
+                others = [v for v in strings if v not in rule.defaults]
+                yield DEFAULT_MIXED.finding(
+                    display,
+                    locate(pointer(checks.key)),
+                    defaults=" and ".join(repr(u) for u in used),
+                    values=", ".join(repr(o) for o in others),
+                    fix=f"keep only {others!r}" if others else f"keep one {used[0]!r}",
+                )
+
+    def _check_term(self, checks: _FieldChecks, item: str, ptr: str, display: str, locate: Locate) -> Iterator[Finding]:
+        vocab = checks.vocabulary
+        assert vocab is not None
+        if item in vocab.terms:
+            return
+        right = vocab.folded.get(fold(item))
+        if right is not None:
+            yield VOCABULARY_CASE.finding(
+                display, locate(ptr), value=item, vocabulary=vocab.name, term=right, fix=f"write {right!r}"
+            )
+            return
+        close = difflib.get_close_matches(item, vocab.terms, n=1, cutoff=0.8)
+        fix = f"did you mean {close[0]!r}?" if close else None
+        yield NOT_IN_VOCABULARY.finding(
+            display,
+            locate(ptr),
+            value=item,
+            vocabulary=vocab.name,
+            severity=checks.unknown_term_severity,
+            fix=fix,
+        )
+
+    def _check_range(
+        self, checks: _FieldChecks, item: Any, ptr: str, display: str, locate: Locate
+    ) -> Iterator[Finding]:
+        rule = checks.rule
+        number = _number(item)
+        allowed = f" (or {', '.join(repr(a) for a in rule.allow)})" if rule.allow else ""
+        problem = None
+        if number is None:
+            problem = f"is not a number{allowed}"
+        elif rule.integer and not number.is_integer():
+            problem = f"is not a whole number{allowed}"
+        elif (rule.minimum is not None and number < rule.minimum) or (
+            rule.maximum is not None and number > rule.maximum
+        ):
+            low = _format_bound(rule.minimum) if rule.minimum is not None else "-inf"
+            high = _format_bound(rule.maximum) if rule.maximum is not None else "inf"
+            problem = f"is outside {low}..{high}{allowed}"
+        if problem is not None:
+            yield OUT_OF_RANGE.finding(display, locate(ptr), value=item, problem=problem)
+
+    def _check_cross(
+        self,
+        cross: CrossFieldRule,
+        key_name: str,
+        target_name: str,
+        doc: dict[str, Any],
+        display: str,
+        locate: Locate,
+    ) -> Iterator[Finding]:
+        if key_name not in doc or target_name not in doc:
+            return
+        table = self.pack.tables[cross.table]
+        actual = {v for _, v in _items(target_name, doc[target_name]) if isinstance(v, str)}
+        for _, key in _items(key_name, doc[key_name]):
+            if not isinstance(key, str) or key not in table.rows:
+                continue
+            expected = table.rows[key].get(cross.attribute, frozenset())
+            if expected and not expected & actual:
+                yield CROSS_FIELD.finding(
+                    display,
+                    locate(pointer(target_name)),
+                    key_field=key_name,
+                    key=key,
+                    field=target_name,
+                    expected=" or ".join(repr(e) for e in sorted(expected)),
+                    actual=", ".join(repr(a) for a in sorted(actual)) or "nothing",
+                    severity=Severity.parse(cross.severity) if cross.severity else None,
+                )
+
+
+def _items(key: str, value: Any) -> Iterator[tuple[str, Any]]:
+    """(pointer, value) for a scalar field, or for each element of an array field."""
+    if isinstance(value, list):
+        base = pointer(key)
+        for index, item in enumerate(value):
+            yield f"{base}/{index}", item
+    else:
+        yield pointer(key), value
