@@ -10,10 +10,11 @@ import difflib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from validators.index_block import INDEX_SCHEMA, MISSING_INDEX, translate_index_error
-from validators.jsonread import pointer
+from validators.jsonread import json_kind, pointer
 from validators.model import Finding, Location, Rule, Severity
 from validators.rulepack import RulePack
 from validators.template import INDEX_KEY, JSON_TYPES, Field, Template
@@ -115,26 +116,11 @@ RULES = (
     SYSTEM_FIELD_SET,
 )
 
-# Identity (OMX115) reports a missing dataset_id; required-field findings leave it to that check.
+# Identity (OMX115) reports a missing dataset_id; required-field findings leave it to that check. It is always
+# written by curators, even where a schema marks it reserved.
 IDENTITY_FIELD = "dataset_id"
 
 _JSON_KIND_TO_TYPE = {v: k for k, v in JSON_TYPES.items()}
-
-
-def json_kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
 
 
 def _show(value: Any) -> str:
@@ -174,7 +160,7 @@ class CompiledTemplate:
 
     @classmethod
     def build(cls, template: Template, pack: RulePack | None) -> CompiledTemplate:
-        user_fields = set(pack.user_fields if pack else ())
+        user_fields = {IDENTITY_FIELD, *(pack.user_fields if pack else ())}
         allowed = {
             f.original_name: f
             for f in template.fields
@@ -196,12 +182,17 @@ class CompiledTemplate:
         }
         return cls(template, allowed, tuple(required), schema)
 
-    def diagnose(self, doc: dict[str, Any], display: str, locate: Callable[..., Location]) -> list[Finding]:
-        """Every conformance finding for a document the compiled schema rejected."""
+    @cached_property
+    def detailed_validator(self) -> Any:
+        """jsonschema's validator, for its detailed errors; only documents that fail the accept test need it."""
         from jsonschema import Draft202012Validator
 
+        return Draft202012Validator(self.schema)
+
+    def diagnose(self, doc: dict[str, Any], display: str, locate: Callable[..., Location]) -> list[Finding]:
+        """Every conformance finding for a document the compiled schema rejected."""
         findings = self._check_keys(doc, display, locate)
-        for error in Draft202012Validator(self.schema).iter_errors(doc):
+        for error in self.detailed_validator.iter_errors(doc):
             path = list(error.absolute_path)
             if not path:
                 continue  # required / additionalProperties at the root: covered by _check_keys
@@ -224,8 +215,8 @@ class CompiledTemplate:
         findings = []
         for key in self.required:
             if key not in doc:
-                field = self.allowed[key]
-                example = "[...]" if field.is_array else _show(_example(field.type))
+                wanted = self.allowed[key]
+                example = "[...]" if wanted.is_array else _show(_example(wanted.type))
                 findings.append(MISSING_FIELD.finding(display, Location(), key=key, fix=f'add "{key}": {example}'))
         if INDEX_KEY not in doc:
             findings.append(MISSING_INDEX.finding(display, Location(), fix="add the default __index__ block"))
@@ -238,14 +229,14 @@ class CompiledTemplate:
             known = by_original.get(key) or by_name.get(key)
             if known is not None and known.is_system and known.original_name not in self.allowed:
                 findings.append(SYSTEM_FIELD_SET.finding(display, where, key=key, fix=f"remove {key!r}"))
-            elif field is not None:
+            elif known is not None:
                 findings.append(
                     FIELD_NAME_USED.finding(
                         display,
                         where,
                         key=key,
-                        original=field.original_name,
-                        fix=f'rename to "{field.original_name}"',
+                        original=known.original_name,
+                        fix=f'rename to "{known.original_name}"',
                     )
                 )
             else:

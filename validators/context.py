@@ -43,16 +43,30 @@ class ValidationContext:
         return ValueChecker(self.rule_pack, self.template)
 
     @cached_property
-    def accept(self) -> Any:
-        """A compiled (Rust) validator of the template schema: the fast accept test for valid documents."""
+    def structure(self) -> Any:
+        """A compiled (Rust) validator of the structural template schema alone: when it accepts a document that the
+        accept test rejected, only value rules failed and the detailed structural diagnosis can be skipped."""
         import jsonschema_rs
 
         compiled = self.compiled
         return jsonschema_rs.validator_for(compiled.schema) if compiled else None
 
+    @cached_property
+    def accept(self) -> Any:
+        """A compiled (Rust) validator of the template schema tightened with the value rules it can express: the
+        fast accept test. Documents it rejects are diagnosed in detail; it never decides a finding on its own."""
+        import jsonschema_rs
+
+        compiled = self.compiled
+        if compiled is None:
+            return None
+        checker = self.value_checker
+        schema = checker.accept_schema(compiled.schema) if checker is not None else compiled.schema
+        return jsonschema_rs.validator_for(schema)
+
     def __getstate__(self) -> dict[str, Any]:
         # Compiled forms are rebuilt in each worker; the Rust validator cannot be pickled.
-        return {k: v for k, v in self.__dict__.items() if k not in ("compiled", "value_checker", "accept")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("compiled", "value_checker", "accept", "structure")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)

@@ -63,12 +63,13 @@ def check_identity(doc: dict[str, Any], stem: str, display: str, locate: Callabl
     value = doc["dataset_id"]
     if not isinstance(value, str):
         return []  # a type problem, reported by template conformance
-    where = locate("/dataset_id")
     if not DATASET_ID_PATTERN.match(value):
-        return [INVALID_DATASET_ID.finding(display, where, value=value)]
+        return [INVALID_DATASET_ID.finding(display, locate("/dataset_id"), value=value)]
     if value != stem:
         return [
-            ID_STEM_MISMATCH.finding(display, where, value=value, stem=stem, fix=f'write "{stem}" or rename the file')
+            ID_STEM_MISMATCH.finding(
+                display, locate("/dataset_id"), value=value, stem=stem, fix=f'write "{stem}" or rename the file'
+            )
         ]
     return []
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from json.decoder import scanstring  # type: ignore[attr-defined]  # public since 2.6, not in typeshed
 from pathlib import Path
 from typing import Any
-
-from json_source_map import calculate as source_map
 
 from validators.model import Finding, Location, Rule, Severity
 from validators.unreadable import ReadLimits, decode_utf8, line_column, read_bytes
@@ -67,6 +66,23 @@ DUPLICATE_KEY = Rule(
 RULES = (INVALID_JSON, TOO_DEEP, ROOT_NOT_OBJECT, DUPLICATE_KEY)
 
 _CONSTANT = re.compile(r"-?Infinity|NaN")
+
+
+def json_kind(value: Any) -> str:
+    """The JSON name of a Python value's type, with its article, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
 
 
 def escape_pointer_token(token: str | int) -> str:
@@ -134,28 +150,78 @@ def _duplicate_pointers(value: Any, prefix: str = "") -> list[tuple[str, str]]:
     return out
 
 
+_SPACE = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+
+
+def _skip(text: str, pos: int) -> int:
+    match = _SPACE.match(text, pos)
+    return match.end() if match else pos
+
+
+def _unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def _seek(text: str, tokens: list[str]) -> tuple[int, int | None] | None:
+    """Offsets of the value at a pointer (and of its key), found by stepping over sibling values with the stdlib's
+    C decoder. For a key written twice the last one wins, as it does for the parsed value."""
+    pos, key_pos = _skip(text, 0), None
+    for token in tokens:
+        if text.startswith("{", pos):
+            found = None
+            pos = _skip(text, pos + 1)
+            while text.startswith('"', pos):
+                start = pos
+                key, pos = scanstring(text, pos + 1)
+                pos = _skip(text, _skip(text, pos) + 1)  # past the colon
+                if key == token:
+                    found = (pos, start)
+                _, pos = _DECODER.raw_decode(text, pos)
+                pos = _skip(text, pos)
+                if text.startswith(",", pos):
+                    pos = _skip(text, pos + 1)
+            if found is None:
+                return None
+            pos, key_pos = found
+        elif text.startswith("[", pos) and token.isdigit():
+            pos, key_pos = _skip(text, pos + 1), None
+            for _ in range(int(token)):
+                if text.startswith("]", pos):
+                    return None
+                _, pos = _DECODER.raw_decode(text, pos)
+                pos = _skip(text, pos)
+                if not text.startswith(",", pos):
+                    return None
+                pos = _skip(text, pos + 1)
+            if text.startswith("]", pos):
+                return None
+        else:
+            return None
+    return pos, key_pos
+
+
 @dataclass
 class JsonDocument:
-    """A parsed document plus lazy pointer → line/column lookup."""
+    """A parsed document plus pointer → line/column lookup, computed only for findings."""
 
     value: Any
     text: str
-    _map: dict[str, Any] | None = field(default=None, repr=False)
 
     def locate(self, ptr: str, *, key: bool = False) -> Location:
-        """Location of a pointer; `key=True` points at the key rather than the value. Missing pointers fall back
-        to their nearest existing parent."""
-        if self._map is None:
-            self._map = source_map(self.text)
-        probe = ptr
-        while probe not in self._map and probe:
-            probe = probe.rsplit("/", 1)[0]
+        """Location of a pointer; `key=True` points at the key rather than the value. A pointer that does not
+        exist (a missing field) falls back to its nearest existing parent."""
+        tokens = [_unescape(t) for t in ptr.split("/")[1:]] if ptr else []
+        while True:
+            spot = _seek(self.text, tokens)
+            if spot is not None:
+                offset = spot[1] if key and spot[1] is not None else spot[0]
+                line, column = line_column(self.text, offset)
+                return Location(pointer=ptr, line=line, column=column)
+            if not tokens:
+                return Location(pointer=ptr)
+            tokens.pop()
             key = False
-        entry = self._map.get(probe)
-        if entry is None:
-            return Location(pointer=ptr)
-        spot = entry.key_start if key and entry.key_start is not None else entry.value_start
-        return Location(pointer=ptr, line=spot.line + 1, column=spot.column + 1)
 
 
 def parse_json_text(text: str, display: str, limits: ReadLimits) -> tuple[JsonDocument | None, list[Finding]]:
@@ -164,9 +230,7 @@ def parse_json_text(text: str, display: str, limits: ReadLimits) -> tuple[JsonDo
         value = json.loads(text, object_pairs_hook=_pairs_hook(seen), parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         where = Location(line=exc.lineno, column=exc.colno)
-        return None, [
-            INVALID_JSON.finding(display, where, detail=f"{exc.msg} at line {exc.lineno}, column {exc.colno}")
-        ]
+        return None, [INVALID_JSON.finding(display, where, detail=f"{exc.msg} (line {exc.lineno}, column {exc.colno})")]
     except _NonStandardConstant as exc:
         match = _CONSTANT.search(text)
         line, column = line_column(text, match.start()) if match else (None, None)
@@ -205,8 +269,6 @@ def read_json_object(
     if document is None:
         return None, data, findings
     if not isinstance(document.value, dict):
-        kind = "an array" if isinstance(document.value, list) else f"a {type(document.value).__name__} value"
-        kind = "null" if document.value is None else kind
-        findings.append(ROOT_NOT_OBJECT.finding(display, Location(line=1, column=1), kind=kind))
+        findings.append(ROOT_NOT_OBJECT.finding(display, Location(line=1, column=1), kind=json_kind(document.value)))
         return None, data, findings
     return document, data, findings

@@ -42,9 +42,10 @@ class MetadataValidator:
         compiled = ctx.compiled
         if compiled is None:
             return
-        if not ctx.accept.is_valid(doc):
+        accepted = ctx.accept.is_valid(doc)
+        if not accepted and not ctx.structure.is_valid(doc):
             yield from compiled.diagnose(doc, display, document.locate)
         scope = ctx.scope or index_block.validation_check(doc)["scope"]
         checker = ctx.value_checker
         if scope == "advanced" and checker is not None:
-            yield from checker.check(doc, display, document.locate)
+            yield from checker.check(doc, display, document.locate, accepted=accepted)

@@ -198,7 +198,7 @@ def _read_table(path: Path, name: str, pack: str) -> Table:
 
 def load_rule_pack(path: Path) -> RulePack:
     """Parse and check a pack; vocabulary and table paths are relative to the pack file."""
-    from jsonschema import Draft202012Validator
+    import jsonschema_rs
 
     where = str(path)
     try:
@@ -212,11 +212,14 @@ def load_rule_pack(path: Path) -> RulePack:
         at = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise RulePackError(f"{where}{at}: the rule pack is not valid YAML: {problem}") from None
-    errors = sorted(Draft202012Validator(PACK_SCHEMA).iter_errors(raw), key=lambda e: list(e.absolute_path))
+    errors = sorted(
+        jsonschema_rs.validator_for(PACK_SCHEMA).iter_errors(raw), key=lambda e: list(map(str, e.instance_path))
+    )
     if errors:
         first = errors[0]
-        key_path = ".".join(str(p) for p in first.absolute_path) or "top level"
-        raise RulePackError(f"{where}:{_line_of(text, list(first.absolute_path)) or 1}: {key_path}: {first.message}")
+        error_path = list(first.instance_path)
+        key_path = ".".join(str(p) for p in error_path) or "top level"
+        raise RulePackError(f"{where}:{_line_of(text, error_path) or 1}: {key_path}: {first.message}")
 
     base = path.parent
     vocabularies = {n: _read_vocabulary(base / p, n, where) for n, p in (raw.get("vocabularies") or {}).items()}

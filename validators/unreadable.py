@@ -113,7 +113,8 @@ def read_bytes(path: Path, display: str, limits: ReadLimits) -> tuple[bytes | No
             size = os.fstat(handle.fileno()).st_size
             if size > limits.max_bytes:
                 return None, [TOO_LARGE.finding(display, size=size, limit=limits.max_bytes)]
-            data = handle.read(limits.max_bytes + 1)
+            # Ask for what fstat promised (plus one byte to notice growth): read(n) allocates n bytes up front.
+            data = handle.read(size + 1) if size < limits.max_bytes else handle.read(limits.max_bytes + 1)
     except FileNotFoundError:
         return None, [MISSING_FILE.finding(display, path=display)]
     except IsADirectoryError:

@@ -6,6 +6,7 @@ Checks only look at values of the right JSON type; type problems belong to templ
 
 from __future__ import annotations
 
+import copy
 import difflib
 import math
 import re
@@ -119,6 +120,13 @@ RULES = (
 )
 
 Locate = Callable[[str], Location]
+
+# Exactly the characters str.strip() removes (str.isspace), so the accept schema and the Python check agree on
+# "padded". Literal characters, no escapes: none is special inside a regex character class.
+SPACE_CHARACTERS = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 ValueCheck = Callable[[str, Any, str, Locate], Iterator[Finding]]
 
 
@@ -147,6 +155,7 @@ class _FieldChecks:
     vocabulary: Vocabulary | None
     unknown_term_severity: Severity | None
     pattern: re.Pattern[str] | None
+    field_type: str
 
 
 class ValueChecker:
@@ -169,49 +178,111 @@ class ValueChecker:
                     if rule.vocabulary_severity
                     else None,
                     pattern=re.compile(rule.pattern) if rule.pattern else None,
+                    field_type=field.type,
                 )
             )
+        # What the accept schema cannot express: patterns (regex dialects differ) and ranges on text fields.
+        self.residual = [
+            c
+            for c in self.fields
+            if c.pattern is not None
+            or (c.field_type == "text" and (c.rule.minimum is not None or c.rule.maximum is not None or c.rule.integer))
+        ]
         self.cross: list[tuple[CrossFieldRule, str, str]] = []
         for cross in pack.cross_field:
             key_field, target = template.lookup(cross.key), template.lookup(cross.field)
             if key_field is not None and target is not None:
                 self.cross.append((cross, key_field.original_name, target.original_name))
 
-    def check(self, doc: dict[str, Any], display: str, locate: Locate) -> list[Finding]:
+    def check(self, doc: dict[str, Any], display: str, locate: Locate, *, accepted: bool = False) -> list[Finding]:
+        """Every value finding for a document. `accepted=True` means the document passed the accept schema, which
+        already enforces every rule `accept_schema` encodes; only the rest (patterns, ranges on text fields,
+        cross-field rules) is then checked here."""
         findings: list[Finding] = []
-        for key, value in doc.items():
-            if key == INDEX_KEY:
-                continue
-            for ptr, item in _items(key, value):
-                if isinstance(item, str):
-                    if item in self.nan_like:
-                        findings.append(NAN_LIKE.finding(display, locate(ptr), value=item, fix='write "None"'))
-                    elif item != item.strip():
-                        findings.append(
-                            SURROUNDING_SPACE.finding(display, locate(ptr), value=item, fix=f"write {item.strip()!r}")
-                        )
-        for checks in self.fields:
+        if not accepted:
+            for key, value in doc.items():
+                if key != INDEX_KEY:
+                    findings.extend(self._check_strings(key, value, display, locate))
+        for checks in self.residual if accepted else self.fields:
             if checks.key in doc:
-                findings.extend(self._check_field(checks, doc[checks.key], display, locate))
+                findings.extend(self._check_field(checks, doc[checks.key], display, locate, residual_only=accepted))
         for cross, key_name, target_name in self.cross:
             findings.extend(self._check_cross(cross, key_name, target_name, doc, display, locate))
         return findings
 
-    def _check_field(self, checks: _FieldChecks, value: Any, display: str, locate: Locate) -> Iterator[Finding]:
-        rule = checks.rule
-        items = list(_items(checks.key, value))
-        for ptr, item in items:
-            if not isinstance(item, str | int | float) or isinstance(item, bool) or item in self.nan_like:
+    def _check_strings(self, key: str, value: Any, display: str, locate: Locate) -> Iterator[Finding]:
+        for where, item in _items(key, value):
+            if not isinstance(item, str):
                 continue
+            if item in self.nan_like:
+                yield NAN_LIKE.finding(display, locate(_at(where)), value=item, fix='write "None"')
+            elif item != item.strip():
+                yield SURROUNDING_SPACE.finding(display, locate(_at(where)), value=item, fix=f"write {item.strip()!r}")
+
+    def accept_schema(self, structural: dict[str, Any]) -> dict[str, Any]:
+        """The structural schema tightened with every value rule JSON Schema can express exactly: "nan"-like and
+        space-padded strings, vocabularies, numeric ranges on numeric fields, defaults mixed with other values.
+        A document it accepts has no finding from those rules (tests hold the two paths equal)."""
+        schema = copy.deepcopy(structural)
+        properties = schema["properties"]
+        strings = {
+            "not": {
+                "anyOf": [
+                    {"enum": sorted(self.nan_like)},
+                    {"pattern": f"^[{SPACE_CHARACTERS}]"},
+                    {"pattern": f"[{SPACE_CHARACTERS}]$"},
+                ]
+            }
+        }
+        for key, prop in properties.items():
+            if key == INDEX_KEY:
+                continue
+            item = prop["items"] if prop.get("type") == "array" else prop
+            if item.get("type") == "string":
+                item.setdefault("allOf", []).append(strings)
+        for checks in self.fields:
+            prop = properties.get(checks.key)
+            if prop is None:
+                continue
+            rule = checks.rule
+            item = prop["items"] if prop.get("type") == "array" else prop
+            accepted_literals = [*rule.allow, *rule.defaults]
+            if checks.vocabulary is not None and checks.field_type == "text":
+                item.setdefault("allOf", []).append({"enum": sorted({*checks.vocabulary.terms, *accepted_literals})})
+            if checks.field_type in ("integer", "float"):
+                bounds: dict[str, Any] = {}
+                if rule.minimum is not None:
+                    bounds["minimum"] = rule.minimum
+                if rule.maximum is not None:
+                    bounds["maximum"] = rule.maximum
+                if rule.integer:
+                    bounds["multipleOf"] = 1
+                if bounds:
+                    item.setdefault("allOf", []).append(bounds)
+            if rule.defaults and prop.get("type") == "array":
+                prop.setdefault("allOf", []).extend(
+                    {"not": {"allOf": [{"contains": {"const": d}}, {"contains": {"not": {"const": d}}}]}}
+                    for d in rule.defaults
+                )
+        return schema
+
+    def _check_field(
+        self, checks: _FieldChecks, value: Any, display: str, locate: Locate, *, residual_only: bool
+    ) -> Iterator[Finding]:
+        rule = checks.rule
+        numeric_range = rule.minimum is not None or rule.maximum is not None or rule.integer
+        for ptr, item in _items(checks.key, value):
+            if not _conforms(item, checks.field_type) or item in self.nan_like:
+                continue  # type problems are template conformance's (OMX106), not a value rule's
             if isinstance(item, str) and (item in rule.allow or item in rule.defaults):
                 continue
-            if checks.vocabulary is not None and isinstance(item, str):
+            if checks.vocabulary is not None and isinstance(item, str) and not residual_only:
                 yield from self._check_term(checks, item, ptr, display, locate)
             if checks.pattern is not None and isinstance(item, str) and not checks.pattern.fullmatch(item):
-                yield PATTERN_MISMATCH.finding(display, locate(ptr), value=item, pattern=checks.pattern.pattern)
-            if rule.minimum is not None or rule.maximum is not None or rule.integer:
+                yield PATTERN_MISMATCH.finding(display, locate(_at(ptr)), value=item, pattern=checks.pattern.pattern)
+            if numeric_range and (checks.field_type == "text" or not residual_only):
                 yield from self._check_range(checks, item, ptr, display, locate)
-        if rule.defaults and isinstance(value, list) and len(value) > 1:
+        if rule.defaults and isinstance(value, list) and len(value) > 1 and not residual_only:
             strings = [v for v in value if isinstance(v, str)]
             used = sorted({v for v in strings if v in rule.defaults})
             if used and len(set(strings)) > 1:
@@ -224,7 +295,9 @@ class ValueChecker:
                     fix=f"keep only {others!r}" if others else f"keep one {used[0]!r}",
                 )
 
-    def _check_term(self, checks: _FieldChecks, item: str, ptr: str, display: str, locate: Locate) -> Iterator[Finding]:
+    def _check_term(
+        self, checks: _FieldChecks, item: str, ptr: _Where, display: str, locate: Locate
+    ) -> Iterator[Finding]:
         vocab = checks.vocabulary
         assert vocab is not None
         if item in vocab.terms:
@@ -232,14 +305,14 @@ class ValueChecker:
         right = vocab.folded.get(fold(item))
         if right is not None:
             yield VOCABULARY_CASE.finding(
-                display, locate(ptr), value=item, vocabulary=vocab.name, term=right, fix=f"write {right!r}"
+                display, locate(_at(ptr)), value=item, vocabulary=vocab.name, term=right, fix=f"write {right!r}"
             )
             return
         close = difflib.get_close_matches(item, vocab.terms, n=1, cutoff=0.8)
         fix = f"did you mean {close[0]!r}?" if close else None
         yield NOT_IN_VOCABULARY.finding(
             display,
-            locate(ptr),
+            locate(_at(ptr)),
             value=item,
             vocabulary=vocab.name,
             severity=checks.unknown_term_severity,
@@ -247,7 +320,7 @@ class ValueChecker:
         )
 
     def _check_range(
-        self, checks: _FieldChecks, item: Any, ptr: str, display: str, locate: Locate
+        self, checks: _FieldChecks, item: Any, ptr: _Where, display: str, locate: Locate
     ) -> Iterator[Finding]:
         rule = checks.rule
         number = _number(item)
@@ -264,7 +337,7 @@ class ValueChecker:
             high = _format_bound(rule.maximum) if rule.maximum is not None else "inf"
             problem = f"is outside {low}..{high}{allowed}"
         if problem is not None:
-            yield OUT_OF_RANGE.finding(display, locate(ptr), value=item, problem=problem)
+            yield OUT_OF_RANGE.finding(display, locate(_at(ptr)), value=item, problem=problem)
 
     def _check_cross(
         self,
@@ -296,11 +369,32 @@ class ValueChecker:
                 )
 
 
-def _items(key: str, value: Any) -> Iterator[tuple[str, Any]]:
-    """(pointer, value) for a scalar field, or for each element of an array field."""
+def _conforms(item: Any, field_type: str) -> bool:
+    """True for scalar values of the template type that value rules apply to (text and numbers)."""
+    if isinstance(item, bool):
+        return False
+    if field_type == "text":
+        return isinstance(item, str)
+    if field_type == "integer":
+        return isinstance(item, int) or (isinstance(item, float) and item.is_integer())
+    if field_type == "float":
+        return isinstance(item, int | float)
+    return False
+
+
+_Where = tuple[str, int | None]
+
+
+def _at(where: _Where) -> str:
+    """The JSON Pointer of a (key, array index) place; built only when a finding needs it."""
+    key, index = where
+    return pointer(key) if index is None else pointer(key, index)
+
+
+def _items(key: str, value: Any) -> Iterator[tuple[_Where, Any]]:
+    """((key, index), value) for a scalar field, or for each element of an array field."""
     if isinstance(value, list):
-        base = pointer(key)
         for index, item in enumerate(value):
-            yield f"{base}/{index}", item
+            yield (key, index), item
     else:
-        yield pointer(key), value
+        yield (key, None), value
