@@ -228,7 +228,7 @@ class CompiledTemplate:
             where = locate(pointer(key), key=True)
             known = by_original.get(key) or by_name.get(key)
             if known is not None and known.is_system and known.original_name not in self.allowed:
-                findings.append(SYSTEM_FIELD_SET.finding(display, where, key=key, fix=f"remove {key!r}"))
+                findings.append(SYSTEM_FIELD_SET.finding(display, where, key=key, fix=f'remove "{key}"'))
             elif known is not None:
                 findings.append(
                     FIELD_NAME_USED.finding(

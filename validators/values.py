@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import json
 import math
 import re
 from collections.abc import Callable, Iterator
@@ -24,7 +25,7 @@ NOT_IN_VOCABULARY = Rule(
     "value-not-in-vocabulary",
     Severity.ERROR,
     "Value not in the controlled vocabulary",
-    "{value!r} is not a known {vocabulary} term",
+    "{value!r} is not in the {vocabulary} vocabulary",
     "Curated fields take terms from a controlled vocabulary so that the atlas's filters group datasets correctly. "
     'A term outside it creates a facet value nobody searches for. Use the vocabulary\'s spelling, or "None" when '
     "the field does not apply.",
@@ -217,7 +218,9 @@ class ValueChecker:
             if item in self.nan_like:
                 yield NAN_LIKE.finding(display, locate(_at(where)), value=item, fix='write "None"')
             elif item != item.strip():
-                yield SURROUNDING_SPACE.finding(display, locate(_at(where)), value=item, fix=f"write {item.strip()!r}")
+                yield SURROUNDING_SPACE.finding(
+                    display, locate(_at(where)), value=item, fix=f"write {json.dumps(item.strip(), ensure_ascii=False)}"
+                )
 
     def accept_schema(self, structural: dict[str, Any]) -> dict[str, Any]:
         """The structural schema tightened with every value rule JSON Schema can express exactly: "nan"-like and
@@ -292,7 +295,7 @@ class ValueChecker:
                     locate(pointer(checks.key)),
                     defaults=" and ".join(repr(u) for u in used),
                     values=", ".join(repr(o) for o in others),
-                    fix=f"keep only {others!r}" if others else f"keep one {used[0]!r}",
+                    fix=f"write {json.dumps(others or used[:1], ensure_ascii=False)}",
                 )
 
     def _check_term(
@@ -305,11 +308,16 @@ class ValueChecker:
         right = vocab.folded.get(fold(item))
         if right is not None:
             yield VOCABULARY_CASE.finding(
-                display, locate(_at(ptr)), value=item, vocabulary=vocab.name, term=right, fix=f"write {right!r}"
+                display,
+                locate(_at(ptr)),
+                value=item,
+                vocabulary=vocab.name,
+                term=right,
+                fix=f"write {json.dumps(right, ensure_ascii=False)}",
             )
             return
         close = difflib.get_close_matches(item, vocab.terms, n=1, cutoff=0.8)
-        fix = f"did you mean {close[0]!r}?" if close else None
+        fix = f"did you mean {json.dumps(close[0], ensure_ascii=False)}?" if close else None
         yield NOT_IN_VOCABULARY.finding(
             display,
             locate(_at(ptr)),
