@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from omix_ingest import __version__
-from omix_ingest.plan import Plan
+from omix_ingest.plan import ROLE_DATA, ROLE_METADATA, ROLE_PATH, Plan, PlannedFile
 from omix_ingest.report import FileReport, Report, TemplateInfo
 from omix_ingest.selection import Selection
 from validators.context import Fact, ValidationContext
 from validators.identity import duplicate_dataset_ids
 from validators.model import Finding, Location, Severity
-from validators.registry import VALIDATOR_CRASHED, Validator
+from validators.pairing import Consistency, DatasetFile, check_datasets
+from validators.registry import VALIDATOR_CRASHED, Validator, validator_kind
 
 # Below this many files a worker pool costs more than it saves.
 PARALLEL_THRESHOLD = 256
@@ -49,8 +50,15 @@ def file_sha256(path: Path) -> tuple[str | None, int | None]:
         return None, None  # the validator reports why the file cannot be read
 
 
-def inspect_file(path: Path, ctx: ValidationContext, validators: Sequence[Validator]) -> FileReport:
-    claimed = [v for v in validators if v.claims(path)]
+def claiming(validators: Sequence[Validator], path: Path, role: str) -> list[Validator]:
+    """Validators for a file: metadata validators never see files from a data folder, and the reverse."""
+    wanted = {ROLE_METADATA: "metadata", ROLE_DATA: "data"}.get(role)
+    return [v for v in validators if (wanted is None or validator_kind(v) == wanted) and v.claims(path)]
+
+
+def inspect_file(entry: PlannedFile, ctx: ValidationContext, validators: Sequence[Validator]) -> FileReport:
+    path = entry.path
+    claimed = claiming(validators, path, entry.role)
     findings: list[Finding] = []
     facts: dict[str, Any] = {}
     for validator in claimed:
@@ -69,25 +77,27 @@ def inspect_file(path: Path, ctx: ValidationContext, validators: Sequence[Valida
     return FileReport(str(path), tuple(v.name for v in claimed), sha256, size, tuple(findings), facts)
 
 
-def _inspect_chunk(paths: list[Path], ctx: ValidationContext, validators: Sequence[Validator]) -> list[FileReport]:
-    return [inspect_file(p, ctx, validators) for p in paths]
+def _inspect_chunk(
+    entries: list[PlannedFile], ctx: ValidationContext, validators: Sequence[Validator]
+) -> list[FileReport]:
+    return [inspect_file(e, ctx, validators) for e in entries]
 
 
-def _chunks(items: list[Path], count: int) -> list[list[Path]]:
+def _chunks(items: list[PlannedFile], count: int) -> list[list[PlannedFile]]:
     size = max(1, -(-len(items) // count))
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def inspect_all(
-    paths: list[Path], ctx: ValidationContext, validators: Sequence[Validator], jobs: int
+    entries: list[PlannedFile], ctx: ValidationContext, validators: Sequence[Validator], jobs: int
 ) -> list[FileReport]:
-    if jobs <= 1 or len(paths) < PARALLEL_THRESHOLD:
-        return _inspect_chunk(paths, ctx, validators)
+    if jobs <= 1 or len(entries) < PARALLEL_THRESHOLD:
+        return _inspect_chunk(entries, ctx, validators)
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     work = partial(_inspect_chunk, ctx=ctx, validators=validators)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method)) as pool:
         # A few chunks per worker balances load without paying per-file pickling.
-        return [r for chunk in pool.map(work, _chunks(paths, jobs * 4)) for r in chunk]
+        return [r for chunk in pool.map(work, _chunks(entries, jobs * 4)) for r in chunk]
 
 
 def template_info(ctx: ValidationContext) -> TemplateInfo | None:
@@ -109,11 +119,12 @@ def run_validation(
     jobs: int = 1,
 ) -> Report:
     selection = selection or Selection()
-    paths = plan.deduplicated()
-    claimed = [p for p in paths if any(v.claims(p) for v in validators)]
-    claimed_set = set(claimed)
-    skipped = tuple(str(p) for p in paths if p not in claimed_set)
-    reports = inspect_all(claimed, ctx, validators, jobs)
+    entries = plan.deduplicated()
+    # Files of a data folder are always inspected (hashed), even when no validator checks their format.
+    chosen = [e for e in entries if e.role == ROLE_DATA or claiming(validators, e.path, e.role)]
+    chosen_paths = {e.path for e in chosen}
+    skipped = tuple(str(e.path) for e in entries if e.path not in chosen_paths)
+    reports = inspect_all(chosen, ctx, validators, jobs)
 
     extra: dict[str, list[Finding]] = {}
     for finding in plan.findings:
@@ -121,6 +132,15 @@ def run_validation(
     claims = [(r.facts["dataset_id"], r.path, Location("/dataset_id")) for r in reports if "dataset_id" in r.facts]
     for finding in duplicate_dataset_ids(claims):
         extra.setdefault(finding.file, []).append(finding)
+    if plan.dataset_mode:
+        roles = {str(e.path): e.role for e in chosen}
+        members = [DatasetFile(r.path, roles[r.path], r.facts) for r in reports if roles[r.path] != ROLE_PATH]
+        consistency = ctx.rule_pack.consistency if ctx.rule_pack else None
+        formats = Consistency(consistency.data_type_formats if consistency else {})
+        for finding in check_datasets(
+            members, formats, metadata_folders=plan.metadata_folders, data_folders=plan.data_folders
+        ):
+            extra.setdefault(finding.file, []).append(finding)
 
     by_path = {r.path: r for r in reports}
     for path in extra:

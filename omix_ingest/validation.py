@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from omix_ingest.errors import UsageError
-from omix_ingest.plan import Plan
+from omix_ingest.plan import ROLE_DATA, ROLE_METADATA, Plan
 from omix_ingest.report import Report
 from omix_ingest.runner import default_jobs, run_validation
 from omix_ingest.selection import Selection
@@ -25,6 +25,7 @@ class ValidateOptions:
     metadata_dir: Path | None = None
     data_dir: Path | None = None
     template: Template | None = None
+    sample_template: Template | None = None
     rule_pack: RulePack | None = None
     selection: Selection = field(default_factory=Selection)
     fail_on: Severity = Severity.ERROR
@@ -37,9 +38,10 @@ def build_plan(options: ValidateOptions) -> Plan:
     plan = Plan()
     for path in options.paths:
         plan.add_path(path)
-    for folder in (options.metadata_dir, options.data_dir):
-        if folder is not None:
-            plan.add_folder(folder)
+    if options.metadata_dir is not None:
+        plan.add_folder(options.metadata_dir, ROLE_METADATA)
+    if options.data_dir is not None:
+        plan.add_folder(options.data_dir, ROLE_DATA)
     return plan
 
 
@@ -47,12 +49,14 @@ def validate(options: ValidateOptions, validators: list[Validator] | None = None
     if not options.paths and options.metadata_dir is None and options.data_dir is None:
         raise UsageError("nothing to validate: give files or folders, or --metadata DIR / --data DIR")
     plan = build_plan(options)
-    if options.template is None and any(is_metadata_name(p.name) for p in plan.files):
+    if options.template is None and any(is_metadata_name(p.path.name) and p.role != ROLE_DATA for p in plan.files):
         raise UsageError(
             "metadata files need a template: pass --template FILE (a schema document or a "
             "dataset_metadata_template file), or set `template` in [tool.omix]"
         )
-    ctx = ValidationContext(options.template, options.rule_pack, options.limits, options.scope)
+    ctx = ValidationContext(
+        options.template, options.rule_pack, options.limits, options.scope, sample_template=options.sample_template
+    )
     return run_validation(
         plan,
         ctx,

@@ -19,6 +19,8 @@ def test_validate_datasets_on_a_folder_pair(tmp_path):
     bad["total_num_samples"] = "12"
     write_json(tmp_path / "metadata" / "GSE11_GPL1.json", bad)
     (tmp_path / "data").mkdir()
+    for dataset_id in ("GSE10_GPL1", "GSE11_GPL1"):
+        (tmp_path / "data" / f"{dataset_id}.csv").write_text("gene,S1\nA,1\n", encoding="utf-8")
     report = validate_datasets(SINGLE_CELL, {"metadata": tmp_path / "metadata", "data": tmp_path / "data"})
     assert report.failed
     assert [f.code for f in report.findings] == ["OMX106"]
@@ -53,7 +55,10 @@ def test_empty_report_gives_an_empty_frame_with_the_columns():
 def test_template_may_be_a_parsed_document():
     document = json.loads(SINGLE_CELL.read_text(encoding="utf-8"))
     report = validate_datasets(document, METADATA / "positive" / "GSE95640_GPL11154.json")
-    assert report.files[0].facts == {"dataset_id": "GSE95640_GPL11154"}
+    facts = report.files[0].facts
+    assert facts["dataset_id"] == "GSE95640_GPL11154"
+    assert facts["sample_count"] == {"field": "total_num_samples", "pointer": "/total_num_samples", "value": 380}
+    assert facts["data_type"]["value"] == "Transcriptomics"
 
 
 def test_report_round_trips_through_json():

@@ -36,7 +36,7 @@ def test_locate(ptr, key, expected):
 
 
 def test_duplicate_keys_reported_at_the_second_occurrence():
-    document, findings = parse_json_text(TEXT, "f.json", ReadLimits())
+    _document, findings = parse_json_text(TEXT, "f.json", ReadLimits())
     assert [(f.code, f.location.pointer, f.location.line) for f in findings] == [("OMX102", "/a", 4)]
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from validators.conformance import CompiledTemplate
 from validators.rulepack import RulePack
+from validators.samples import SampleChecker
 from validators.template import Template
 from validators.unreadable import ReadLimits
 from validators.values import ValueChecker
@@ -31,10 +32,19 @@ class ValidationContext:
     limits: ReadLimits = field(default_factory=ReadLimits)
     # "basic" or "advanced" forces a scope; None honours each file's __index__.validation_check.dataset.scope.
     scope: str | None = None
+    # The atlas's sample-level template (h5ad_metadata / gct_metadata), when one is known.
+    sample_template: Template | None = None
 
     @cached_property
     def compiled(self) -> CompiledTemplate | None:
         return CompiledTemplate.build(self.template, self.rule_pack) if self.template else None
+
+    @cached_property
+    def sample_checker(self) -> SampleChecker | None:
+        if self.sample_template is None:
+            return None
+        required = self.rule_pack.sample_required if self.rule_pack else ()
+        return SampleChecker(self.sample_template, self.rule_pack, required)
 
     @cached_property
     def value_checker(self) -> ValueChecker | None:
@@ -66,7 +76,11 @@ class ValidationContext:
 
     def __getstate__(self) -> dict[str, Any]:
         # Compiled forms are rebuilt in each worker; the Rust validator cannot be pickled.
-        return {k: v for k, v in self.__dict__.items() if k not in ("compiled", "value_checker", "accept", "structure")}
+        return {
+            k: v
+            for k, v in self.__dict__.items()
+            if k not in ("compiled", "value_checker", "accept", "structure", "sample_checker")
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)

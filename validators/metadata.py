@@ -17,6 +17,7 @@ from validators.naming import dataset_id_of, is_metadata_name
 
 class MetadataValidator:
     name = "metadata"
+    kind = "metadata"
     rules: tuple[Rule, ...] = (
         *unreadable.RULES,
         *jsonread.RULES,
@@ -42,6 +43,7 @@ class MetadataValidator:
         compiled = ctx.compiled
         if compiled is None:
             return
+        yield from _consistency_facts(doc, ctx)
         accepted = ctx.accept.is_valid(doc)
         if not accepted and not ctx.structure.is_valid(doc):
             yield from compiled.diagnose(doc, display, document.locate)
@@ -49,3 +51,19 @@ class MetadataValidator:
         checker = ctx.value_checker
         if scope == "advanced" and checker is not None:
             yield from checker.check(doc, display, document.locate, accepted=accepted)
+
+
+def _consistency_facts(doc: dict[str, object], ctx: ValidationContext) -> Iterator[Fact]:
+    """The values the pairing checks compare with the data file, as {field, pointer, value}."""
+    if ctx.rule_pack is None or ctx.template is None:
+        return
+    rules = ctx.rule_pack.consistency
+    for fact, name in (
+        ("sample_count", rules.sample_count),
+        ("cell_count", rules.cell_count),
+        ("data_type", rules.data_type),
+    ):
+        field = ctx.template.lookup(name) if name else None
+        if field is not None and field.original_name in doc:
+            key = field.original_name
+            yield Fact(fact, {"field": key, "pointer": jsonread.pointer(key), "value": doc[key]})

@@ -13,8 +13,9 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from validators import identity
+from validators import identity, pairing, samples
 from validators.context import Fact, ValidationContext
+from validators.gct import GctValidator
 from validators.metadata import MetadataValidator
 from validators.model import Finding, Rule, Severity
 
@@ -23,6 +24,9 @@ ENTRY_POINT_GROUP = "omix_ingest.validators"
 
 @runtime_checkable
 class Validator(Protocol):
+    """A check for one kind of file. An optional `kind = "metadata"` marks validators of dataset metadata files;
+    in dataset mode they see only the metadata folder, and the others only the data folder."""
+
     name: str
     rules: tuple[Rule, ...]
 
@@ -31,12 +35,18 @@ class Validator(Protocol):
     def validate(self, path: Path, ctx: ValidationContext) -> Iterator[Finding | Fact]: ...
 
 
+def validator_kind(validator: Validator) -> str:
+    """ "metadata" for validators of dataset metadata files, "data" (the default, for plugins too) otherwise."""
+    return str(getattr(validator, "kind", "data"))
+
+
 class PluginError(Exception):
     """A third-party validator failed to load or does not follow the protocol."""
 
 
 BUILTIN_VALIDATORS: dict[str, Callable[[], Validator]] = {
     "metadata": MetadataValidator,
+    "gct": GctValidator,
 }
 
 VALIDATOR_CRASHED = Rule(
@@ -52,7 +62,12 @@ VALIDATOR_CRASHED = Rule(
 )
 
 # Rules emitted by the run itself or by cross-file checks rather than by one validator.
-CROSS_FILE_RULES: tuple[Rule, ...] = (identity.DUPLICATE_DATASET_ID, VALIDATOR_CRASHED)
+CROSS_FILE_RULES: tuple[Rule, ...] = (
+    identity.DUPLICATE_DATASET_ID,
+    VALIDATOR_CRASHED,
+    *pairing.RULES,
+    *samples.RULES,
+)
 
 
 def load_validators(*, plugins: bool = True) -> list[Validator]:

@@ -31,6 +31,7 @@ PACK_SCHEMA: dict[str, Any] = {
         "version": {"type": ["integer", "string"]},
         "required": {"type": "array", "items": {"type": "string"}},
         "user_fields": {"type": "array", "items": {"type": "string"}},
+        "sample_required": {"type": "array", "items": {"type": "string"}},
         "nan_like": {"type": "array", "items": {"type": "string"}},
         "vocabularies": {"type": "object", "additionalProperties": {"type": "string"}},
         "tables": {"type": "object", "additionalProperties": {"type": "string"}},
@@ -54,6 +55,19 @@ PACK_SCHEMA: dict[str, Any] = {
                     },
                     "allow": {"type": "array", "items": {"type": "string"}},
                     "defaults": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
+        "consistency": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "sample_count": {"type": "string"},
+                "cell_count": {"type": "string"},
+                "data_type": {"type": "string"},
+                "data_type_formats": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
                 },
             },
         },
@@ -125,16 +139,28 @@ class CrossFieldRule:
 
 
 @dataclass(frozen=True)
+class ConsistencyRules:
+    """Metadata fields compared with facts from the data file: counts and the data type's accepted formats."""
+
+    sample_count: str | None = None
+    cell_count: str | None = None
+    data_type: str | None = None
+    data_type_formats: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class RulePack:
     name: str
     path: str
     required: tuple[str, ...] = ()
     user_fields: tuple[str, ...] = ()
+    sample_required: tuple[str, ...] = ()
     nan_like: tuple[str, ...] = ()
     fields: tuple[FieldRule, ...] = ()
     cross_field: tuple[CrossFieldRule, ...] = ()
     vocabularies: Mapping[str, Vocabulary] = field(default_factory=dict)
     tables: Mapping[str, Table] = field(default_factory=dict)
+    consistency: ConsistencyRules = field(default_factory=ConsistencyRules)
 
 
 def _line_of(text: str, path: list[str | int]) -> int | None:
@@ -259,11 +285,20 @@ def load_rule_pack(path: Path) -> RulePack:
             at_line = _line_of(text, ["cross_field", index, "table"])
             raise RulePackError(f"{where}:{at_line}: cross_field[{index}]: unknown table {spec['table']!r}")
         cross.append(CrossFieldRule(**spec))
+    rules = raw.get("consistency") or {}
+    consistency = ConsistencyRules(
+        sample_count=rules.get("sample_count"),
+        cell_count=rules.get("cell_count"),
+        data_type=rules.get("data_type"),
+        data_type_formats={k: tuple(v) for k, v in (rules.get("data_type_formats") or {}).items()},
+    )
     return RulePack(
+        consistency=consistency,
         name=raw["name"],
         path=where,
         required=tuple(raw.get("required") or ()),
         user_fields=tuple(raw.get("user_fields") or ()),
+        sample_required=tuple(raw.get("sample_required") or ()),
         nan_like=tuple(raw.get("nan_like") or ()),
         fields=tuple(field_rules),
         cross_field=tuple(cross),

@@ -29,6 +29,7 @@ class ValidateArgs:
     metadata_dir: Path | None
     data_dir: Path | None
     template: Path | None
+    sample_template: Path | None
     source: str | None
     data_type: str | None
     rules: str | None
@@ -67,6 +68,14 @@ def build_options(args: ValidateArgs, config: Config) -> tuple[ValidateOptions, 
         if template_path
         else None
     )
+    sample_path = args.sample_template or (
+        Path(config.get("sample-template")) if config.get("sample-template") else None
+    )
+    sample_template = (
+        load_template_file(sample_path, source=source, data_type=data_type)  # type: ignore[arg-type]
+        if sample_path
+        else None
+    )
     pack_name = None if args.no_rules else _pick(args.rules, config, "rules", "polly-default")
     fmt = str(_pick(args.fmt, config, "format", "text"))
     if fmt not in REPORTERS:
@@ -93,6 +102,7 @@ def build_options(args: ValidateArgs, config: Config) -> tuple[ValidateOptions, 
         metadata_dir=args.metadata_dir,
         data_dir=args.data_dir,
         template=template,
+        sample_template=sample_template,
         rule_pack=resolve_rule_pack(str(pack_name)) if pack_name else None,
         selection=selection,
         fail_on=fail_on,
@@ -142,6 +152,11 @@ def execute_validate(args: ValidateArgs) -> int:
 @click.option("--metadata", "metadata_dir", type=click.Path(path_type=Path), help="Folder of <dataset_id>.json files.")
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Folder of data files.")
 @click.option("--template", type=click.Path(path_type=Path), help="Schema document or dataset_metadata_template file.")
+@click.option(
+    "--sample-template",
+    type=click.Path(path_type=Path),
+    help="Sample-level schema (h5ad_metadata / gct_metadata) for h5ad obs and GCT column metadata.",
+)
 @click.option("--source", help="Schema source to validate against, when the schema has several.")
 @click.option("--data-type", help="Schema data type to validate against, when the schema has several.")
 @click.option("--rules", help="Rule pack: a bundled name (polly-default) or a YAML file.")

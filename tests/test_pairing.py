@@ -1,0 +1,107 @@
+"""Dataset mode: pairing metadata and data files, and comparing what each says about the other."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .conftest import FIXTURES, SINGLE_CELL, good_doc, write_json
+
+GCT = (FIXTURES / "data" / "positive" / "GSE300001_v12.gct").read_text(encoding="utf-8")  # 3 samples
+
+
+def dataset(root: Path, dataset_id: str, *, data_name: str | None = None, **changes) -> None:
+    doc = good_doc(dataset_id)
+    doc.update(kw_data_type="Transcriptomics", total_num_samples=3)
+    doc.pop("total_num_cells")
+    doc.update(changes)
+    write_json(root / "metadata" / f"{dataset_id}.json", doc)
+    if data_name != "":
+        (root / "data").mkdir(parents=True, exist_ok=True)
+        (root / "data" / (data_name or f"{dataset_id}.gct")).write_text(GCT, encoding="utf-8")
+
+
+def codes(result) -> dict[str, list[str]]:
+    return {Path(f["path"]).name: sorted(x["code"] for x in f["findings"]) for f in result.json()["files"]}
+
+
+def run(run_cli, root: Path, *extra: str):
+    return run_cli(
+        "validate",
+        "--template",
+        SINGLE_CELL,
+        "--format",
+        "json",
+        "--metadata",
+        root / "metadata",
+        "--data",
+        root / "data",
+        *extra,
+    )
+
+
+def test_paired_datasets_pass(run_cli, tmp_path):
+    dataset(tmp_path, "GSE1_GPL1")
+    dataset(tmp_path, "GSE2_GPL1")
+    result = run(run_cli, tmp_path)
+    assert result.code == 0, result.out
+    assert codes(result) == {"GSE1_GPL1.json": [], "GSE1_GPL1.gct": [], "GSE2_GPL1.json": [], "GSE2_GPL1.gct": []}
+
+
+def test_unpaired_files_on_both_sides(run_cli, tmp_path):
+    dataset(tmp_path, "GSE1_GPL1", data_name="")
+    dataset(tmp_path, "GSE2_GPL1")
+    (tmp_path / "data" / "GSE3_GPL1.gct").write_text(GCT, encoding="utf-8")
+    found = codes(run(run_cli, tmp_path))
+    assert found["GSE1_GPL1.json"] == ["OMX601"]
+    assert found["GSE3_GPL1.gct"] == ["OMX602"]
+    assert found["GSE2_GPL1.json"] == [] and found["GSE2_GPL1.gct"] == []
+
+
+def test_two_data_files_for_one_dataset(run_cli, tmp_path):
+    dataset(tmp_path, "GSE1_GPL1")
+    (tmp_path / "data" / "GSE1_GPL1.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    found = codes(run(run_cli, tmp_path))
+    assert found["GSE1_GPL1.gct"] == ["OMX603"] and found["GSE1_GPL1.csv"] == ["OMX603"]
+
+
+def test_extensions_polly_does_not_accept(run_cli, tmp_path):
+    dataset(tmp_path, "GSE1_GPL1", data_name="GSE1_GPL1.txt")
+    dataset(tmp_path, "GSE2_GPL1", data_name="GSE2_GPL1.GCT")
+    found = codes(run(run_cli, tmp_path))
+    assert found["GSE1_GPL1.txt"] == ["OMX604"]
+    assert "OMX604" in found["GSE2_GPL1.GCT"]  # upper case: Polly compares extensions case-sensitively
+
+
+def test_sample_count_mismatch_names_both_numbers(run_cli, tmp_path):
+    dataset(tmp_path, "GSE1_GPL1", total_num_samples=380)
+    result = run(run_cli, tmp_path)
+    finding = next(f for f in result.json()["files"] if f["path"].endswith(".json"))["findings"][0]
+    assert finding["code"] == "OMX610"
+    assert finding["message"] == "metadata says total_num_samples = 380, but GSE1_GPL1.gct has 3 samples"
+    assert finding["pointer"] == "/total_num_samples"
+
+
+def test_data_type_must_fit_the_file_format(run_cli, tmp_path):
+    dataset(tmp_path, "GSE1_GPL1", kw_data_type="Single cell")
+    found = codes(run(run_cli, tmp_path))
+    assert found["GSE1_GPL1.json"] == ["OMX611"]
+
+
+def test_metadata_folder_alone_does_not_require_data(run_cli, tmp_path):
+    dataset(tmp_path, "GSE1_GPL1", data_name="")
+    result = run_cli("validate", "--template", SINGLE_CELL, "--metadata", tmp_path / "metadata")
+    assert result.code == 0
+
+
+def test_data_folder_alone_needs_no_template(run_cli, tmp_path):
+    dataset(tmp_path, "GSE1_GPL1")
+    result = run_cli("validate", "--data", tmp_path / "data")
+    assert result.code == 0, result.out + result.err
+
+
+def test_json_in_the_data_folder_is_not_metadata(run_cli, tmp_path):
+    dataset(tmp_path, "GSE1_GPL1")
+    write_json(tmp_path / "data" / "GSE1_GPL1.json", {"not": "metadata"})
+    files = {f["path"]: [x["code"] for x in f["findings"]] for f in run(run_cli, tmp_path).json()["files"]}
+    assert files[str(tmp_path / "metadata" / "GSE1_GPL1.json")] == []
+    assert files[str(tmp_path / "data" / "GSE1_GPL1.json")] == ["OMX603", "OMX604"]  # never read as metadata

@@ -1,0 +1,58 @@
+"""Sample-level conformance: GCT column metadata (and h5ad obs) against the sample-level template, with pandera."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .conftest import TEMPLATES
+
+GCT_SAMPLES = TEMPLATES / "transcriptomics.gct_metadata.schema.json"
+HEADER = "#1.3\n1\t3\t0\t{n}\nid\tS1\tS2\tS3\n"
+
+
+def gct(tmp_path: Path, *meta_lines: str) -> Path:
+    path = tmp_path / "GSE1_GPL1.gct"
+    path.write_text(
+        HEADER.format(n=len(meta_lines)) + "".join(m + "\n" for m in meta_lines) + "TP53\t1\t2\t3\n", encoding="utf-8"
+    )
+    return path
+
+
+def findings(run_cli, path: Path) -> list[tuple[str, str, str]]:
+    result = run_cli("validate", "--sample-template", GCT_SAMPLES, "--format", "json", path)
+    return sorted((f["code"], f["pointer"], f["message"]) for f in result.json()["files"][0]["findings"])
+
+
+CLEAN = (
+    "kw_curated_disease\tObesity\tNormal\tObesity",
+    "kw_curated_tissue\tliver\tliver\tlung",
+    "kw_curated_cell_type\tNone\tNone\thepatocyte",
+)
+
+
+def test_conforming_column_metadata_passes(run_cli, tmp_path):
+    assert findings(run_cli, gct(tmp_path, *CLEAN)) == []
+
+
+def test_no_sample_template_means_no_sample_checks(run_cli, tmp_path):
+    result = run_cli("validate", "--format", "json", gct(tmp_path, "anything\ta\tb\tc"))
+    assert result.code == 0
+
+
+def test_missing_required_column_and_field_name_hint(run_cli, tmp_path):
+    path = gct(tmp_path, CLEAN[0], "curated_tissue\tliver\tliver\tlung")  # field name, and no cell type column
+    got = findings(run_cli, path)
+    assert [g[0] for g in got] == ["OMX620", "OMX621"]
+    assert "kw_curated_cell_type" in got[0][2]
+    assert "original name 'kw_curated_tissue'" in got[1][2]
+
+
+def test_value_rules_apply_at_sample_level(run_cli, tmp_path):
+    path = gct(tmp_path, "kw_curated_disease\tobesity\tnan\tObesity", *CLEAN[1:], "curated_age\t34\tforty\t51")
+    got = findings(run_cli, path)
+    assert [(g[0], g[1]) for g in got] == [
+        ("OMX202", "column metadata/kw_curated_disease"),
+        ("OMX205", "column metadata/kw_curated_disease"),
+        ("OMX622", "column metadata/curated_age"),
+    ]
+    assert "'forty'" in got[2][2]
