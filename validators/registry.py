@@ -18,6 +18,7 @@ from validators.context import Fact, ValidationContext
 from validators.gct import GctValidator
 from validators.metadata import MetadataValidator
 from validators.model import Finding, Rule, Severity
+from validators.vcf import VcfValidator
 
 ENTRY_POINT_GROUP = "omix_ingest.validators"
 
@@ -47,6 +48,7 @@ class PluginError(Exception):
 BUILTIN_VALIDATORS: dict[str, Callable[[], Validator]] = {
     "metadata": MetadataValidator,
     "gct": GctValidator,
+    "vcf": VcfValidator,
 }
 
 VALIDATOR_CRASHED = Rule(
