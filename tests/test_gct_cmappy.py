@@ -14,7 +14,7 @@ from validators.model import Severity
 
 from .test_data_fixtures import DATA, findings_of
 
-GCT_FILES = sorted((DATA / "positive").glob("*.gct")) + sorted((DATA / "negative").glob("*.gct"))
+GCT_FILES = sorted(p for folder in ("positive", "negative") for p in (DATA / folder).glob("*.gct*"))
 
 
 def cmappy_parses(path: Path) -> bool:

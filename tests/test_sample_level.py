@@ -56,3 +56,38 @@ def test_value_rules_apply_at_sample_level(run_cli, tmp_path):
         ("OMX622", "column metadata/curated_age"),
     ]
     assert "'forty'" in got[2][2]
+
+
+H5AD_SAMPLES = TEMPLATES / "single_cell_rnaseq_omixatlas.h5ad_metadata.schema.json"
+H5AD = TEMPLATES.parent / "data" / "positive" / "GSE500001_sparse.h5ad"
+
+
+def test_h5ad_obs_conforms(run_cli):
+    result = run_cli("validate", "--sample-template", H5AD_SAMPLES, H5AD)
+    assert result.code == 0, result.out
+
+
+def test_h5ad_obs_against_sample_template(run_cli, tmp_path):
+    import shutil
+
+    import h5py
+    import numpy as np
+
+    path = tmp_path / "GSE2_GPL1.h5ad"
+    shutil.copyfile(H5AD, path)
+    with h5py.File(path, "r+") as handle:
+        handle.move("obs/kw_curated_tissue", "obs/curated_tissue")  # the field name, not the original name
+        order = [c if c != "kw_curated_tissue" else "curated_tissue" for c in handle["obs"].attrs["column-order"]]
+        handle["obs"].attrs["column-order"] = np.array(order, dtype=object)
+        del handle["obs/kw_curated_disease/categories"]
+        categories = handle.create_dataset(
+            "obs/kw_curated_disease/categories", data=["normal "], dtype=h5py.string_dtype()
+        )
+        categories.attrs.update({"encoding-type": "string-array", "encoding-version": "0.2.0"})
+    result = run_cli("validate", "--sample-template", H5AD_SAMPLES, "--format", "json", path)
+    got = sorted((f["code"], f["pointer"]) for f in result.json()["files"][0]["findings"])
+    assert got == [
+        ("OMX201", "obs/kw_curated_disease"),
+        ("OMX208", "obs/kw_curated_disease"),
+        ("OMX621", "obs/curated_tissue"),
+    ]

@@ -16,6 +16,8 @@ from typing import Protocol, runtime_checkable
 from validators import identity, pairing, samples
 from validators.context import Fact, ValidationContext
 from validators.gct import GctValidator
+from validators.gctx import GctxValidator
+from validators.h5ad import H5adValidator
 from validators.metadata import MetadataValidator
 from validators.model import Finding, Rule, Severity
 from validators.vcf import VcfValidator
@@ -49,6 +51,8 @@ BUILTIN_VALIDATORS: dict[str, Callable[[], Validator]] = {
     "metadata": MetadataValidator,
     "gct": GctValidator,
     "vcf": VcfValidator,
+    "gctx": GctxValidator,
+    "h5ad": H5adValidator,
 }
 
 VALIDATOR_CRASHED = Rule(
