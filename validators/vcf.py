@@ -96,6 +96,29 @@ def _type_ok(value: str, type_: str) -> bool:
     return True
 
 
+_SCALAR = {
+    "Integer": r"[+-]?[0-9]+",
+    "Float": r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?[Nn][Aa][Nn]",
+    "Character": r"[^,]",
+    "String": r"[^,]*",
+}
+
+
+def _value_pattern(definition: tuple[str, str], n_alt: int, ploidy: int | None) -> str | None:
+    """A regex accepting exactly the values the definition allows for this record, or None (no fast path)."""
+    count, type_ = definition
+    scalar = _SCALAR.get(type_)
+    if scalar is None:
+        return None
+    item = f"(?:{scalar}|\\.)"
+    expected = _expected_count(count, n_alt, ploidy)
+    if expected is None:
+        return None if count == "G" else f"{item}(?:,{item})*"
+    if expected == 0:
+        return None
+    return f"\\.|{item}" + (f"(?:,{item}){{{expected - 1}}}" if expected > 1 else "")
+
+
 def _expected_count(number: str, n_alt: int, ploidy: int | None) -> int | None:
     """How many values Number allows for a record, or None when any count is fine."""
     if number.isdigit():
@@ -197,6 +220,47 @@ class _LinePass:
     def __init__(self, display: str, out: CappedFindings) -> None:
         self.display, self.out = display, out
         self.defs = Definitions()
+        # Compiled accept tests, per (key or FORMAT string, number of ALT alleles): a value they accept has no
+        # finding, so the detailed checks only run on what they reject.
+        self._info_fast: dict[tuple[str, int], re.Pattern[str] | None] = {}
+        self._sample_fast: dict[tuple[str, int], re.Pattern[str] | None] = {}
+
+    def _info_pattern(self, key: str, n_alt: int) -> re.Pattern[str] | None:
+        cache_key = (key, n_alt)
+        if cache_key not in self._info_fast:
+            definition = self.defs.info.get(key)
+            pattern = _value_pattern(definition, n_alt, None) if definition and definition[1] != "Flag" else None
+            self._info_fast[cache_key] = re.compile(pattern) if pattern else None
+        return self._info_fast[cache_key]
+
+    def _sample_pattern(self, format_text: str, n_alt: int) -> re.Pattern[str] | None:
+        """One regex for a whole sample column under this FORMAT (diploid for Number=G; trailing fields may be
+        dropped, as the spec allows)."""
+        cache_key = (format_text, n_alt)
+        if cache_key not in self._sample_fast:
+            parts = []
+            for key in format_text.split(":"):
+                definition = self.defs.formats.get(key)
+                if key == "GT" and n_alt <= 9:
+                    allele = f"(?:\\.|[0-{n_alt}])"
+                    parts.append(f"{allele}(?:[/|]{allele})*")
+                elif definition is None or key == "GT":
+                    parts = []
+                    break
+                else:
+                    pattern = _value_pattern(definition, n_alt, 2)
+                    if pattern is None:
+                        parts = []
+                        break
+                    parts.append(f"(?:{pattern})")
+            compiled = None
+            if parts:
+                body = parts[-1]
+                for part in reversed(parts[:-1]):
+                    body = f"{part}(?::{body})?"
+                compiled = re.compile(body)
+            self._sample_fast[cache_key] = compiled
+        return self._sample_fast[cache_key]
 
     def at(self, line: int, column: int = 1) -> Location:
         return Location(line=line, column=column)
@@ -366,20 +430,18 @@ class _LinePass:
         return sum(len(f) + 1 for f in fields[:index]) + 1
 
     def _position(self, number: int, text: str, chrom: str) -> int | None:
-        where = self.at(number, len(chrom) + 2)
-        if not text.isdigit():
-            self.out.add(POSITION.finding(self.display, where, value=text, problem="is not a positive integer"))
-            return None
-        position = int(text)
+        problem = None
+        position = int(text) if text.isdigit() else None
         length = self.defs.contigs.get(chrom)
-        if position < 1:
-            self.out.add(POSITION.finding(self.display, where, value=text, problem="is below 1"))
+        if position is None:
+            problem = "is not a positive integer"
+        elif position < 1:
+            problem = "is below 1"
         elif length is not None and position > length:
-            self.out.add(
-                POSITION.finding(
-                    self.display, where, value=text, problem=f"is beyond the end of {chrom} (length {length})"
-                )
-            )
+            problem = f"is beyond the end of {chrom} (length {length})"
+        if problem is not None:
+            where = self.at(number, len(chrom) + 2)
+            self.out.add(POSITION.finding(self.display, where, value=text, problem=problem))
         return position
 
     def _alleles(self, number: int, fields: list[str], ref: str, alt: str) -> int:
@@ -397,6 +459,8 @@ class _LinePass:
             return 0
         alts = alt.split(",")
         for allele in alts:
+            if _ALT.fullmatch(allele) and allele.upper() != ref.upper():
+                continue
             where = self.at(number, self._col(fields, 4))
             if not _ALT.fullmatch(allele):
                 self.out.add(
@@ -452,6 +516,9 @@ class _LinePass:
     def _info(self, number: int, info: str, n_alt: int) -> None:
         for item in info.split(";"):
             key, has_value, value = item.partition("=")
+            fast = self._info_pattern(key, n_alt)
+            if fast is not None and has_value and fast.fullmatch(value):
+                continue
             definition = self.defs.info.get(key)
             if definition is None:
                 self.out.add(UNDECLARED_KEY.finding(self.display, self.at(number), kind="INFO", key=key))
@@ -463,6 +530,9 @@ class _LinePass:
             self._check_values(number, "INFO", key, value.split(","), definition, n_alt, None)
 
     def _samples(self, number: int, fields: list[str], n_alt: int) -> None:
+        fast = self._sample_pattern(fields[8], n_alt)
+        if fast is not None and all(fast.fullmatch(column) for column in fields[9:]):
+            return
         keys = fields[8].split(":")
         definitions = []
         for key in keys:
