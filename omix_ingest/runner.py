@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from omix_ingest import __version__
-from omix_ingest.plan import ROLE_DATA, ROLE_METADATA, ROLE_PATH, Plan, PlannedFile
+from omix_ingest.plan import ROLE_DATA, ROLE_METADATA, ROLE_PATH, Plan
 from omix_ingest.report import FileReport, Report, TemplateInfo
 from omix_ingest.selection import Selection
-from validators.context import Fact, ValidationContext
+from validators.context import DIGEST_FACT, SIZE_FACT, Fact, ValidationContext
 from validators.identity import duplicate_dataset_ids
 from validators.model import Finding, Location, Severity
 from validators.pairing import Consistency, DatasetFile, check_datasets
@@ -50,15 +50,21 @@ def file_sha256(path: Path) -> tuple[str | None, int | None]:
         return None, None  # the validator reports why the file cannot be read
 
 
-def claiming(validators: Sequence[Validator], path: Path, role: str) -> list[Validator]:
-    """Validators for a file: metadata validators never see files from a data folder, and the reverse."""
+def claiming(validators: Sequence[Validator], path: Path, role: str) -> tuple[int, ...]:
+    """Indexes of the validators for a file: metadata validators never see files from a data folder, and the
+    reverse."""
     wanted = {ROLE_METADATA: "metadata", ROLE_DATA: "data"}.get(role)
-    return [v for v in validators if (wanted is None or validator_kind(v) == wanted) and v.claims(path)]
+    return tuple(
+        i for i, v in enumerate(validators) if (wanted is None or validator_kind(v) == wanted) and v.claims(path)
+    )
 
 
-def inspect_file(entry: PlannedFile, ctx: ValidationContext, validators: Sequence[Validator]) -> FileReport:
-    path = entry.path
-    claimed = claiming(validators, path, entry.role)
+Task = tuple[Path, tuple[int, ...]]  # a file and the indexes of the validators that claimed it
+
+
+def inspect_file(task: Task, ctx: ValidationContext, validators: Sequence[Validator]) -> FileReport:
+    path, chosen = task
+    claimed = [validators[i] for i in chosen]
     findings: list[Finding] = []
     facts: dict[str, Any] = {}
     for validator in claimed:
@@ -72,32 +78,32 @@ def inspect_file(entry: PlannedFile, ctx: ValidationContext, validators: Sequenc
             findings.append(
                 VALIDATOR_CRASHED.finding(str(path), name=validator.name, error=f"{type(exc).__name__}: {exc}")
             )
-    sha256, size = file_sha256(path)
+    sha256, size = facts.pop(DIGEST_FACT, None), facts.pop(SIZE_FACT, None)
+    if sha256 is None:
+        sha256, size = file_sha256(path)
     findings.sort(key=Finding.sort_key)
     return FileReport(str(path), tuple(v.name for v in claimed), sha256, size, tuple(findings), facts)
 
 
-def _inspect_chunk(
-    entries: list[PlannedFile], ctx: ValidationContext, validators: Sequence[Validator]
-) -> list[FileReport]:
-    return [inspect_file(e, ctx, validators) for e in entries]
+def _inspect_chunk(tasks: list[Task], ctx: ValidationContext, validators: Sequence[Validator]) -> list[FileReport]:
+    return [inspect_file(t, ctx, validators) for t in tasks]
 
 
-def _chunks(items: list[PlannedFile], count: int) -> list[list[PlannedFile]]:
+def _chunks(items: list[Task], count: int) -> list[list[Task]]:
     size = max(1, -(-len(items) // count))
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def inspect_all(
-    entries: list[PlannedFile], ctx: ValidationContext, validators: Sequence[Validator], jobs: int
+    tasks: list[Task], ctx: ValidationContext, validators: Sequence[Validator], jobs: int
 ) -> list[FileReport]:
-    if jobs <= 1 or len(entries) < PARALLEL_THRESHOLD:
-        return _inspect_chunk(entries, ctx, validators)
+    if jobs <= 1 or len(tasks) < PARALLEL_THRESHOLD:
+        return _inspect_chunk(tasks, ctx, validators)
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     work = partial(_inspect_chunk, ctx=ctx, validators=validators)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method)) as pool:
         # A few chunks per worker balances load without paying per-file pickling.
-        return [r for chunk in pool.map(work, _chunks(entries, jobs * 4)) for r in chunk]
+        return [r for chunk in pool.map(work, _chunks(tasks, jobs * 4)) for r in chunk]
 
 
 def template_info(ctx: ValidationContext) -> TemplateInfo | None:
@@ -121,10 +127,11 @@ def run_validation(
     selection = selection or Selection()
     entries = plan.deduplicated()
     # Files of a data folder are always inspected (hashed), even when no validator checks their format.
-    chosen = [e for e in entries if e.role == ROLE_DATA or claiming(validators, e.path, e.role)]
-    chosen_paths = {e.path for e in chosen}
-    skipped = tuple(str(e.path) for e in entries if e.path not in chosen_paths)
-    reports = inspect_all(chosen, ctx, validators, jobs)
+    assigned = [(e, claiming(validators, e.path, e.role)) for e in entries]
+    chosen = [e for e, claims in assigned if claims or e.role == ROLE_DATA]
+    skipped = tuple(str(e.path) for e, claims in assigned if not claims and e.role != ROLE_DATA)
+    tasks = [(e.path, claims) for e, claims in assigned if claims or e.role == ROLE_DATA]
+    reports = inspect_all(tasks, ctx, validators, jobs)
 
     extra: dict[str, list[Finding]] = {}
     for finding in plan.findings:
@@ -148,7 +155,11 @@ def run_validation(
             by_path[path] = FileReport(path, (), None, None)
     files = []
     for path, report in by_path.items():
-        merged = sorted([*report.findings, *extra.get(path, [])], key=Finding.sort_key)
+        more = extra.get(path)
+        if not more and (not report.findings or selection.is_empty):
+            files.append(report)  # nothing to merge or filter: the common, clean case
+            continue
+        merged = sorted([*report.findings, *(more or [])], key=Finding.sort_key)
         kept = selection.keep(merged)
         files.append(FileReport(report.path, report.validators, report.sha256, report.size, kept, report.facts))
     return Report(

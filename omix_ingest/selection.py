@@ -34,6 +34,10 @@ class Selection:
                 raise UsageError(f"{prefix!r} selects no rule; codes look like OMX101, families like OMX1 or OMX")
         return cls(tuple(_norm(s) for s in select), tuple(_norm(i) for i in ignore), per_file)
 
+    @property
+    def is_empty(self) -> bool:
+        return not (self.select or self.ignore or self.per_file_ignores)
+
     def enabled(self, code: str, path: str = "") -> bool:
         if self.select and not any(_matches(code, p) for p in self.select):
             return False

@@ -72,3 +72,19 @@ def test_bad_arguments_are_clear_errors():
         validate_datasets(SINGLE_CELL, {"meta": "x"})
     with pytest.raises(UsageError, match="scope"):
         validate_datasets(SINGLE_CELL, METADATA / "positive", scope="full")
+
+
+def test_report_hashes_are_the_files_sha256():
+    import hashlib
+
+    from .conftest import FIXTURES
+
+    paths = [METADATA / "positive" / "GSE200001_full.json", FIXTURES / "data" / "positive" / "GSE300001_v12.gct"]
+    report = validate_datasets(SINGLE_CELL, METADATA / "positive")
+    report_data = validate_datasets(SINGLE_CELL, FIXTURES / "data" / "positive")
+    by_path = {f.path: f for f in (*report.files, *report_data.files)}
+    for path in paths:
+        entry = by_path[str(path)]
+        assert entry.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert entry.size == path.stat().st_size
+        assert "sha256" not in entry.facts

@@ -16,6 +16,9 @@ from validators.template import Template
 from validators.unreadable import ReadLimits
 from validators.values import ValueChecker
 
+# Facts a validator that read a whole file may report: the sha256 and size of exactly the bytes it validated.
+DIGEST_FACT, SIZE_FACT = "sha256", "size"
+
 
 @dataclass(frozen=True)
 class Fact:
@@ -38,6 +41,23 @@ class ValidationContext:
     @cached_property
     def compiled(self) -> CompiledTemplate | None:
         return CompiledTemplate.build(self.template, self.rule_pack) if self.template else None
+
+    @cached_property
+    def consistency_keys(self) -> dict[str, str]:
+        """Fact name → original name of the metadata field the pack compares with the data file."""
+        if self.rule_pack is None or self.template is None:
+            return {}
+        rules = self.rule_pack.consistency
+        keys = {}
+        for fact, name in (
+            ("sample_count", rules.sample_count),
+            ("cell_count", rules.cell_count),
+            ("data_type", rules.data_type),
+        ):
+            field = self.template.lookup(name) if name else None
+            if field is not None:
+                keys[fact] = field.original_name
+        return keys
 
     @cached_property
     def sample_checker(self) -> SampleChecker | None:

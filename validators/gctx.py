@@ -10,8 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from validators.context import Fact, ValidationContext
 from validators.hdf5 import HDF5_READ_ERROR, open_hdf5, walk
 from validators.hdf5 import RULES as HDF5_RULES
@@ -86,7 +84,9 @@ NON_FINITE = Rule(
 RULES: tuple[Rule, ...] = (LAYOUT, VERSION, SHAPE, IDS, METADATA_LENGTH, NON_FINITE)
 
 
-def _strings(dset: Any) -> np.ndarray:
+def _strings(dset: Any) -> Any:
+    import numpy as np
+
     values = dset.asstr()[()] if dset.dtype.kind in "OS" else dset[()]
     return np.asarray(values).ravel()
 
@@ -171,6 +171,8 @@ class GctxValidator:
             yield from ctx.sample_checker.check_columns(columns, display, "column metadata", prefix=f"{COL}/")
 
     def _values(self, matrix: Any, display: str) -> Iterator[Finding]:
+        import numpy as np
+
         where = Location(pointer=MATRIX)
         if matrix.dtype.kind not in "iuf":
             yield NON_FINITE.finding(display, where, path=MATRIX, problem=f"dtype {matrix.dtype} is not numeric")

@@ -6,11 +6,12 @@ acceptable; only rejected documents are diagnosed in detail. Value rules run on 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
 from validators import conformance, identity, index_block, jsonread, unreadable, values
-from validators.context import Fact, ValidationContext
+from validators.context import DIGEST_FACT, SIZE_FACT, Fact, ValidationContext
 from validators.model import Finding, Rule
 from validators.naming import dataset_id_of, is_metadata_name
 
@@ -32,7 +33,10 @@ class MetadataValidator:
 
     def validate(self, path: Path, ctx: ValidationContext) -> Iterator[Finding | Fact]:
         display = str(path)
-        document, _, findings = jsonread.read_json_object(path, display, ctx.limits)
+        document, data, findings = jsonread.read_json_object(path, display, ctx.limits)
+        if data is not None:  # the digest of exactly the bytes validated; spares the runner a second read
+            yield Fact(DIGEST_FACT, hashlib.sha256(data).hexdigest())
+            yield Fact(SIZE_FACT, len(data))
         yield from findings
         if document is None:
             return
@@ -55,15 +59,6 @@ class MetadataValidator:
 
 def _consistency_facts(doc: dict[str, object], ctx: ValidationContext) -> Iterator[Fact]:
     """The values the pairing checks compare with the data file, as {field, pointer, value}."""
-    if ctx.rule_pack is None or ctx.template is None:
-        return
-    rules = ctx.rule_pack.consistency
-    for fact, name in (
-        ("sample_count", rules.sample_count),
-        ("cell_count", rules.cell_count),
-        ("data_type", rules.data_type),
-    ):
-        field = ctx.template.lookup(name) if name else None
-        if field is not None and field.original_name in doc:
-            key = field.original_name
+    for fact, key in ctx.consistency_keys.items():
+        if key in doc:
             yield Fact(fact, {"field": key, "pointer": jsonread.pointer(key), "value": doc[key]})

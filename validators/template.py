@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 # Fields the Polly server fills in itself (polly-api.md). Users never have to write them.
@@ -82,11 +83,11 @@ class Template:
     repo_id: str = ""
     schema_type: str = "files"
 
-    @property
+    @cached_property
     def by_original_name(self) -> dict[str, Field]:
         return {f.original_name: f for f in self.fields}
 
-    @property
+    @cached_property
     def by_name(self) -> dict[str, Field]:
         return {f.name: f for f in self.fields}
 
