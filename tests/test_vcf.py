@@ -77,3 +77,22 @@ def test_fast_paths_agree_with_detailed_checks(alt, dp, af, gt, sample_dp, pl, f
     record = f"chr1\t100\t.\tG\t{alt}\t10\tPASS\tDP={','.join(dp)};AF={','.join(af)}\t{fmt}\t{column(0)}\t{column(1)}\n"
     text = HEADER + record
     assert line_pass_findings(text, fast=True) == line_pass_findings(text, fast=False)
+
+
+def test_index_older_than_the_data_is_reported(tmp_path):
+    import os
+    import shutil
+
+    data = tmp_path / "GSE1_GPL1.vcf.gz"
+    shutil.copyfile(DATA / "positive" / "GSE400002_calls.vcf.gz", data)
+    shutil.copyfile(DATA / "positive" / "GSE400002_calls.vcf.gz.tbi", tmp_path / "GSE1_GPL1.vcf.gz.tbi")
+    assert line_codes(data) == []
+    index_time = (tmp_path / "GSE1_GPL1.vcf.gz.tbi").stat().st_mtime
+    os.utime(data, (index_time + 60, index_time + 60))
+    assert line_codes(data) == ["OMX520"]
+
+
+def line_codes(path):
+    from validators.model import Finding
+
+    return [f.code for f in VcfValidator().validate(path, ValidationContext()) if isinstance(f, Finding)]

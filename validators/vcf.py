@@ -53,6 +53,7 @@ KNOWN_VERSIONS = ("VCFv4.1", "VCFv4.2", "VCFv4.3", "VCFv4.4")
 FIXED_COLUMNS = ["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO"]
 BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 GZIP_MAGIC = b"\x1f\x8b"
+STALE_SLACK_SECONDS = 2.0
 
 _REF = re.compile(r"[ACGTNacgtn]+")
 _ALT = re.compile(r"[ACGTNacgtn]+|\*|<[^<>,]+>|\.[ACGTNacgtn]+|[ACGTNacgtn]+\.|.*[\[\]].*")
@@ -187,7 +188,8 @@ class VcfValidator:
         data_mtime = path.stat().st_mtime
         for suffix in (".tbi", ".csi"):
             index = path.with_name(path.name + suffix)
-            if index.exists() and index.stat().st_mtime < data_mtime:
+            # A little slack: copies and checkouts write both files within the same second or two.
+            if index.exists() and index.stat().st_mtime < data_mtime - STALE_SLACK_SECONDS:
                 out.add(STALE_INDEX.finding(display, index=index.name))
         return True
 
