@@ -12,7 +12,7 @@ from omix_ingest.report import Report
 from omix_ingest.runner import default_jobs
 from omix_ingest.selection import Selection
 from omix_ingest.templates import load_template_file
-from omix_ingest.validation import ValidateOptions, validate
+from omix_ingest.validation import ValidateOptions, for_all_formats, validate
 from validators.model import Severity
 from validators.registry import load_validators
 from validators.template import Template, load_template
@@ -66,7 +66,7 @@ def validate_datasets(
         metadata_dir=Path(metadata) if metadata is not None else None,
         data_dir=Path(data) if data is not None else None,
         template=_as_template(template, source, data_type),
-        sample_template=_as_template(sample_template, source, data_type) if sample_template is not None else None,
+        sample_templates=for_all_formats(_as_template(sample_template, source, data_type)) if sample_template else {},
         rule_pack=resolve_rule_pack(rules) if rules else None,
         selection=Selection.build(codes, select=select, ignore=ignore),
         fail_on=Severity.parse(fail_on),

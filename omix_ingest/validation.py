@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,13 +26,23 @@ class ValidateOptions:
     metadata_dir: Path | None = None
     data_dir: Path | None = None
     template: Template | None = None
-    sample_template: Template | None = None
+    sample_templates: Mapping[str, Template] = field(default_factory=dict)
     rule_pack: RulePack | None = None
     selection: Selection = field(default_factory=Selection)
     fail_on: Severity = Severity.ERROR
     jobs: int = field(default_factory=default_jobs)
     limits: ReadLimits = field(default_factory=ReadLimits)
     scope: str | None = "advanced"
+
+
+SAMPLE_FORMATS = ("h5ad", "gct", "gctx")
+# Polly's sample-level schema types and the data formats each describes.
+SAMPLE_SCHEMA_FORMATS = {"h5ad_metadata": ("h5ad",), "gct_metadata": ("gct", "gctx")}
+
+
+def for_all_formats(template: Template) -> dict[str, Template]:
+    """One sample-level template (given on the command line) applies to every format with sample metadata."""
+    return dict.fromkeys(SAMPLE_FORMATS, template)
 
 
 def build_plan(options: ValidateOptions) -> Plan:
@@ -55,7 +66,7 @@ def validate(options: ValidateOptions, validators: list[Validator] | None = None
             "dataset_metadata_template file), or set `template` in [tool.omix]"
         )
     ctx = ValidationContext(
-        options.template, options.rule_pack, options.limits, options.scope, sample_template=options.sample_template
+        options.template, options.rule_pack, options.limits, options.scope, sample_templates=options.sample_templates
     )
     return run_validation(
         plan,

@@ -5,6 +5,7 @@ Built once per run and shared (by pickling) with worker processes; the compiled 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -35,8 +36,8 @@ class ValidationContext:
     limits: ReadLimits = field(default_factory=ReadLimits)
     # "basic" or "advanced" forces a scope; None honours each file's __index__.validation_check.dataset.scope.
     scope: str | None = None
-    # The atlas's sample-level template (h5ad_metadata / gct_metadata), when one is known.
-    sample_template: Template | None = None
+    # The atlas's sample-level templates by data format ("h5ad", "gct", "gctx"), when known.
+    sample_templates: Mapping[str, Template] = field(default_factory=dict)
 
     @cached_property
     def compiled(self) -> CompiledTemplate | None:
@@ -60,11 +61,19 @@ class ValidationContext:
         return keys
 
     @cached_property
-    def sample_checker(self) -> SampleChecker | None:
-        if self.sample_template is None:
-            return None
+    def _sample_checkers(self) -> dict[str, SampleChecker]:
         required = self.rule_pack.sample_required if self.rule_pack else ()
-        return SampleChecker(self.sample_template, self.rule_pack, required)
+        built: dict[int, SampleChecker] = {}  # one checker per distinct template
+        checkers = {}
+        for data_format, template in self.sample_templates.items():
+            if id(template) not in built:
+                built[id(template)] = SampleChecker(template, self.rule_pack, required)
+            checkers[data_format] = built[id(template)]
+        return checkers
+
+    def sample_checker(self, data_format: str) -> SampleChecker | None:
+        """The sample-level checker for a data format, or None when the atlas has no such template."""
+        return self._sample_checkers.get(data_format)
 
     @cached_property
     def value_checker(self) -> ValueChecker | None:
@@ -95,12 +104,9 @@ class ValidationContext:
         return jsonschema_rs.validator_for(schema)
 
     def __getstate__(self) -> dict[str, Any]:
-        # Compiled forms are rebuilt in each worker; the Rust validator cannot be pickled.
-        return {
-            k: v
-            for k, v in self.__dict__.items()
-            if k not in ("compiled", "value_checker", "accept", "structure", "sample_checker")
-        }
+        # Compiled forms are rebuilt in each worker; the Rust validators cannot be pickled.
+        cached = {n for n, attr in type(self).__dict__.items() if isinstance(attr, cached_property)}
+        return {k: v for k, v in self.__dict__.items() if k not in cached}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)

@@ -308,8 +308,8 @@ class GctValidator:
         if layout is not None:
             yield Fact("n_samples", len(layout.samples))
             yield Fact("n_rows", layout.rows)
-            if layout.column_metadata and ctx.sample_checker is not None:
-                yield from ctx.sample_checker.check_columns(
+            if layout.column_metadata and (checker := ctx.sample_checker("gct")) is not None:
+                yield from checker.check_columns(
                     layout.column_metadata, display, "column metadata", prefix="column metadata/"
                 )
         yield from out

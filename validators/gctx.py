@@ -167,8 +167,8 @@ class GctxValidator:
                 elif group_path == COL:
                     columns[name] = list(_strings(dset))
         yield from self._values(matrix, display)
-        if columns and ctx.sample_checker is not None:
-            yield from ctx.sample_checker.check_columns(columns, display, "column metadata", prefix=f"{COL}/")
+        if columns and (checker := ctx.sample_checker("gctx")) is not None:
+            yield from checker.check_columns(columns, display, "column metadata", prefix=f"{COL}/")
 
     def _values(self, matrix: Any, display: str) -> Iterator[Finding]:
         import numpy as np

@@ -395,7 +395,7 @@ class H5adCheck:
             if numeric and text:
                 self.add(MIXED_TYPES, path, numeric=numeric, text=text)
             distinct[column] = uniques
-        checker = self.ctx.sample_checker
+        checker = self.ctx.sample_checker("h5ad")
         if sample_level and checker is not None:
             for finding in checker.check_columns(distinct, self.display, "obs", prefix=f"{frame}/"):
                 self.out.add(finding)

@@ -17,7 +17,7 @@ from omix_ingest.reporters import REPORTERS
 from omix_ingest.runner import default_jobs
 from omix_ingest.selection import Selection
 from omix_ingest.templates import load_template_file
-from omix_ingest.validation import ValidateOptions, validate
+from omix_ingest.validation import ValidateOptions, for_all_formats, validate
 from validators.model import Severity
 from validators.registry import collect_rules, load_validators
 from validators.unreadable import ReadLimits
@@ -102,7 +102,7 @@ def build_options(args: ValidateArgs, config: Config) -> tuple[ValidateOptions, 
         metadata_dir=args.metadata_dir,
         data_dir=args.data_dir,
         template=template,
-        sample_template=sample_template,
+        sample_templates=for_all_formats(sample_template) if sample_template else {},
         rule_pack=resolve_rule_pack(str(pack_name)) if pack_name else None,
         selection=selection,
         fail_on=fail_on,
