@@ -9,8 +9,9 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from omix_ingest.api import validate_datasets
+    from omix_ingest.omixatlas import OmixAtlas
 
-__all__ = ["__version__", "validate_datasets"]
+__all__ = ["OmixAtlas", "__version__", "validate_datasets"]
 
 
 def __getattr__(name: str) -> Any:
@@ -18,4 +19,8 @@ def __getattr__(name: str) -> Any:
         from omix_ingest.api import validate_datasets
 
         return validate_datasets
+    if name == "OmixAtlas":
+        from omix_ingest.omixatlas import OmixAtlas
+
+        return OmixAtlas
     raise AttributeError(f"module 'omix_ingest' has no attribute {name!r}")

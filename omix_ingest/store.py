@@ -142,8 +142,7 @@ class LocalStore:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute("PRAGMA foreign_keys=ON")
-            with self.transaction():
-                self.db.executescript(SCHEMA.replace("CREATE TABLE", "CREATE TABLE"))
+            self.db.executescript(SCHEMA)  # idempotent (IF NOT EXISTS); executescript manages its own commit
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"the local atlas at {root} cannot be opened: {exc}") from None
         self._mark_interrupted_runs()

@@ -50,3 +50,13 @@ def good_doc(dataset_id: str) -> dict:
     doc = json.loads((METADATA / "positive" / "GSE200001_full.json").read_text(encoding="utf-8"))
     doc["dataset_id"] = dataset_id
     return doc
+
+
+@pytest.fixture(autouse=True)
+def isolated_state(tmp_path_factory, monkeypatch):
+    """Keep the signing key, the local atlas and caches out of the real user folders."""
+    home = tmp_path_factory.mktemp("omix-home")
+    monkeypatch.setenv("OMIX_CONFIG_DIR", str(home / "config"))
+    monkeypatch.setenv("OMIX_DATA_DIR", str(home / "data"))
+    monkeypatch.setenv("OMIX_CACHE_DIR", str(home / "cache"))
+    return home

@@ -38,23 +38,28 @@ class MetadataValidator:
             yield Fact(DIGEST_FACT, hashlib.sha256(data).hexdigest())
             yield Fact(SIZE_FACT, len(data))
         yield from findings
-        if document is None:
-            return
-        doc = document.value
-        if isinstance(doc.get("dataset_id"), str):
-            yield Fact("dataset_id", doc["dataset_id"])
-        yield from identity.check_identity(doc, dataset_id_of(path.name), display, document.locate)
-        compiled = ctx.compiled
-        if compiled is None:
-            return
-        yield from _consistency_facts(doc, ctx)
-        accepted = ctx.accept.is_valid(doc)
-        if not accepted and not ctx.structure.is_valid(doc):
-            yield from compiled.diagnose(doc, display, document.locate)
-        scope = ctx.scope or index_block.validation_check(doc)["scope"]
-        checker = ctx.value_checker
-        if scope == "advanced" and checker is not None:
-            yield from checker.check(doc, display, document.locate, accepted=accepted)
+        if document is not None:
+            yield from check_document(document, display, ctx)
+
+
+def check_document(document: jsonread.JsonDocument, display: str, ctx: ValidationContext) -> Iterator[Finding | Fact]:
+    """Every check on a parsed metadata object; `display` is its file name (its stem is the expected dataset id)."""
+    doc = document.value
+    if isinstance(doc.get("dataset_id"), str):
+        yield Fact("dataset_id", doc["dataset_id"])
+    stem = dataset_id_of(display.replace("\\", "/").rsplit("/", 1)[-1])
+    yield from identity.check_identity(doc, stem, display, document.locate)
+    compiled = ctx.compiled
+    if compiled is None:
+        return
+    yield from _consistency_facts(doc, ctx)
+    accepted = ctx.accept.is_valid(doc)
+    if not accepted and not ctx.structure.is_valid(doc):
+        yield from compiled.diagnose(doc, display, document.locate)
+    scope = ctx.scope or index_block.validation_check(doc)["scope"]
+    checker = ctx.value_checker
+    if scope == "advanced" and checker is not None:
+        yield from checker.check(doc, display, document.locate, accepted=accepted)
 
 
 def _consistency_facts(doc: dict[str, object], ctx: ValidationContext) -> Iterator[Fact]:

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 import click
 
 from omix_ingest import __version__
+from omix_ingest.cli.atlas_cmd import atlas_group, status_command, template_command
+from omix_ingest.cli.ingest_cmd import add_command, delete_command, move_command, update_command
 from omix_ingest.cli.rules_cmd import rule_command, rules_command
 from omix_ingest.cli.validate_cmd import validate_command
 from omix_ingest.errors import USAGE_ERRORS, ExitCode
@@ -21,9 +23,19 @@ def cli() -> None:
     """Validate OmixAtlas dataset metadata and data files, then ingest only what passes."""
 
 
-cli.add_command(validate_command)
-cli.add_command(rule_command)
-cli.add_command(rules_command)
+for command in (
+    validate_command,
+    rule_command,
+    rules_command,
+    add_command,
+    update_command,
+    delete_command,
+    move_command,
+    atlas_group,
+    status_command,
+    template_command,
+):
+    cli.add_command(command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

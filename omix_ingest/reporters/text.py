@@ -34,19 +34,23 @@ class TextReporter:
         return lines
 
     def render(self, report: Report) -> str:
-        out: list[str] = []
-        if self.verbosity >= 0:
-            for file in report.files:
-                if not file.findings:
-                    if self.verbosity > 0:
-                        out.append(f"{file.path}: {self._style('ok', fg='green')}")
-                    continue
-                out.append(self._style(file.path, bold=True, underline=True))
-                for finding in file.findings:
-                    out.extend(self._finding(finding))
-                out.append("")
+        out = self.findings_lines(report) if self.verbosity >= 0 else []
         out.append(self.summary(report))
         return "\n".join(out) + "\n"
+
+    def findings_lines(self, report: Report) -> list[str]:
+        """The findings, grouped by file (clean files listed only when verbose)."""
+        out: list[str] = []
+        for file in report.files:
+            if not file.findings:
+                if self.verbosity > 0:
+                    out.append(f"{file.path}: {self._style('ok', fg='green')}")
+                continue
+            out.append(self._style(file.path, bold=True, underline=True))
+            for finding in file.findings:
+                out.extend(self._finding(finding))
+            out.append("")
+        return out
 
     def summary(self, report: Report) -> str:
         stats = report.stats()

@@ -1,0 +1,215 @@
+"""`omix atlas create|list|show`, `omix status` and `omix template`: looking after local atlases."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from omix_ingest.cli.common import atlas_errors, data_dir_option, echo_json, format_option, open_local, table
+from omix_ingest.errors import UsageError
+from omix_ingest.packs import resolve_rule_pack
+from omix_ingest.templates import load_template_file
+from omix_ingest.validation import SAMPLE_SCHEMA_FORMATS
+from validators.index_block import DEFAULT_VALIDATION_CHECK, INDEX_FLAGS
+from validators.template import INDEX_KEY, load_template
+
+
+@click.group("atlas")
+def atlas_group() -> None:
+    """Create and inspect local atlases."""
+
+
+def _schema_kind(document: Any, path: Path) -> str:
+    kind = document.get("data", {}).get("attributes", {}).get("schema_type") if isinstance(document, dict) else None
+    if kind not in SAMPLE_SCHEMA_FORMATS:
+        known = ", ".join(SAMPLE_SCHEMA_FORMATS)
+        raise UsageError(f"{path}: a sample-level schema needs data.attributes.schema_type, one of {known}")
+    return str(kind)
+
+
+@atlas_group.command("create")
+@click.argument("name")
+@click.option(
+    "--schema",
+    "schema_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="Dataset-level schema document (schemas/files).",
+)
+@click.option(
+    "--sample-schema",
+    "sample_paths",
+    type=click.Path(path_type=Path, dir_okay=False),
+    multiple=True,
+    help="Sample-level schema documents (h5ad_metadata, gct_metadata); repeatable.",
+)
+@click.option("--rules", default="polly-default", show_default=True, help="Rule pack for this atlas.")
+@data_dir_option
+@format_option
+def atlas_create(
+    name: str, schema_path: Path, sample_paths: tuple[Path, ...], rules: str, data_dir: Path | None, fmt: str
+) -> int:
+    """Create a local atlas from Polly schema documents."""
+    _check_schema(schema_path)
+    resolve_rule_pack(rules)
+    samples = {}
+    for path in sample_paths:
+        _check_schema(path)
+        document = json.loads(path.read_text(encoding="utf-8"))
+        samples[_schema_kind(document, path)] = path.read_text(encoding="utf-8")
+    backend = open_local(data_dir)
+    try:
+        backend.create_atlas(name, schema_path.read_text(encoding="utf-8"), samples, rules)
+    finally:
+        backend.close()
+    result = {"atlas": name, "sample_schemas": sorted(samples), "rules": rules}
+    echo_json(result) if fmt == "json" else click.echo(f"created atlas {name!r}")
+    return 0
+
+
+def _check_schema(path: Path) -> None:
+    """A schema must load as a template (any source/data type); errors name the file."""
+    from validators.template import TemplateError
+
+    try:
+        load_template_file(path)
+    except TemplateError as exc:
+        if "several source/data type pairs" not in str(exc):
+            raise
+
+
+@atlas_group.command("list")
+@data_dir_option
+@format_option
+def atlas_list(data_dir: Path | None, fmt: str) -> int:
+    """List local atlases and how many datasets each holds."""
+    backend = open_local(data_dir)
+    try:
+        rows = [(name, len(backend.datasets(name))) for name in backend.atlas_names()]
+    finally:
+        backend.close()
+    if fmt == "json":
+        echo_json([{"atlas": n, "datasets": c} for n, c in rows])
+    else:
+        click.echo(table(["atlas", "datasets"], rows))
+    return 0
+
+
+@atlas_group.command("show")
+@click.argument("name")
+@data_dir_option
+@format_option
+def atlas_show(name: str, data_dir: Path | None, fmt: str) -> int:
+    """Show an atlas: its schema (source/data type pairs, fields), sample schemas and datasets."""
+    backend = open_local(data_dir)
+    try:
+        schemas = atlas_errors(lambda: backend.schemas(name))
+        datasets = backend.datasets(name)
+    finally:
+        backend.close()
+    schema = schemas.dataset.get("data", {}).get("attributes", {}).get("schema", {})
+    pairs = {f"{s}/{d}": len(fields) for s, by_type in schema.items() for d, fields in by_type.items()}
+    if fmt == "json":
+        echo_json(
+            {
+                "atlas": name,
+                "rules": schemas.rules,
+                "schema": {"pairs": pairs},
+                "sample_schemas": sorted(schemas.samples),
+                "datasets": datasets,
+            }
+        )
+        return 0
+    click.echo(f"atlas {name}: rules {schemas.rules}; sample schemas: {', '.join(sorted(schemas.samples)) or 'none'}")
+    click.echo("schema: " + ", ".join(f"{pair} ({count} fields)" for pair, count in pairs.items()))
+    click.echo(f"{len(datasets)} dataset(s)")
+    if datasets:
+        click.echo(
+            table(
+                ["dataset_id", "version", "path", "data sha256"],
+                [(d["dataset_id"], d["version"], d["path"], d["data_sha256"][:16]) for d in datasets],
+            )
+        )
+    return 0
+
+
+@click.command("status")
+@click.option("--atlas", help="Only runs of this atlas.")
+@click.option("--limit", type=int, default=10, show_default=True, help="How many runs.")
+@data_dir_option
+@format_option
+def status_command(atlas: str | None, limit: int, data_dir: Path | None, fmt: str) -> int:
+    """Recent ingestion runs and their per-file events (the local ingestion dashboard)."""
+    backend = open_local(data_dir)
+    try:
+        runs = backend.store.runs(atlas, limit)
+        for run in runs:
+            run["events"] = backend.store.events(run["id"])
+    finally:
+        backend.close()
+    if fmt == "json":
+        echo_json(runs)
+        return 0
+    if not runs:
+        click.echo("no runs yet")
+    for run in runs:
+        click.echo(
+            f"run {run['id']}  {run['action']:<7} {run['atlas']}  {run['status']}  started {run['started']}"
+            f"  priority {run['priority']}  {run['summary'] or ''}".rstrip()
+        )
+        if run["events"]:
+            rows = [(e["dataset_id"], e["file_name"], e["status"], e["reason"]) for e in run["events"]]
+            click.echo("    " + table(["dataset_id", "file", "status", "reason"], rows).replace("\n", "\n    "))
+    return 0
+
+
+@click.command("template")
+@click.option("--atlas", required=True)
+@click.option("--source", help="Schema source, when the atlas schema has several.")
+@click.option("--data-type", help="Schema data type, when the atlas schema has several.")
+@click.option("--dataset-id", help="Write a ready-to-fill metadata file for this dataset id.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
+@data_dir_option
+def template_command(
+    atlas: str,
+    source: str | None,
+    data_type: str | None,
+    dataset_id: str | None,
+    output: Path | None,
+    data_dir: Path | None,
+) -> int:
+    """Print the atlas's dataset_metadata_template (original names → type or []), or a file to fill in."""
+    backend = open_local(data_dir)
+    try:
+        schemas = atlas_errors(lambda: backend.schemas(atlas))
+    finally:
+        backend.close()
+    template = load_template(schemas.dataset, name=atlas, source=source, data_type=data_type)
+    body = template.metadata_template()
+    if dataset_id is not None:
+        from validators.conformance import CompiledTemplate
+        from validators.naming import DATASET_ID_PATTERN
+
+        if not DATASET_ID_PATTERN.match(dataset_id):
+            raise UsageError(f"dataset id {dataset_id!r} must match [0-9A-Za-z_-]+")
+        writable = CompiledTemplate.build(template, resolve_rule_pack(schemas.rules)).allowed  # no server fields
+        body = {"dataset_id": dataset_id} | {
+            key: ["None"] if field.is_array else ("" if field.type == "text" else None)
+            for key, field in writable.items()
+            if key != "dataset_id"
+        }
+        body[INDEX_KEY] = {
+            **dict.fromkeys(INDEX_FLAGS[:2], True),
+            **dict.fromkeys(INDEX_FLAGS[2:], False),
+            "validation_check": {"dataset": dict(DEFAULT_VALIDATION_CHECK), "sample": dict(DEFAULT_VALIDATION_CHECK)},
+        }
+    text = json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    return 0

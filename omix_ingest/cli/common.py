@@ -1,0 +1,64 @@
+"""What the atlas commands share: the data-directory and format options, opening the backend, printing tables."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from omix_ingest.backend import AtlasNotFound, BackendError
+from omix_ingest.errors import UsageError
+from omix_ingest.local_backend import LocalBackend
+
+F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+
+
+def data_dir_option(function: F) -> F:
+    return click.option(
+        "--data-dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        help="Local atlas data directory (default: $OMIX_DATA_DIR or the platform's user data folder).",
+    )(function)
+
+
+def format_option(function: F) -> F:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help="json is for scripts and never changes with -q/-v.",
+    )(function)
+
+
+def open_local(data_dir: Path | None) -> LocalBackend:
+    try:
+        return LocalBackend(data_dir)
+    except BackendError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def atlas_errors(call: Callable[[], T]) -> T:
+    """Map a missing atlas to a usage error (exit 2) with the backend's own explanation."""
+    try:
+        return call()
+    except AtlasNotFound as exc:
+        raise UsageError(str(exc)) from None
+
+
+def echo_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A plain, aligned text table (no colour: it is read in logs and CI too)."""
+    cells = [[str(h) for h in headers], *[[("" if c is None else str(c)) for c in row] for row in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)

@@ -1,0 +1,156 @@
+"""`omix add`, `omix update`, `omix delete`, `omix move`: the gate from the command line.
+
+Exit code 1 when any dataset was refused, 0 when everything asked for went in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import click
+
+from omix_ingest.cli.common import atlas_errors, data_dir_option, echo_json, format_option, open_local, table
+from omix_ingest.errors import ExitCode
+from omix_ingest.gate import PRIORITIES, Gate, GateResult
+from omix_ingest.reporters.text import TextReporter
+from omix_ingest.signing import sign
+
+
+@dataclass(frozen=True)
+class IngestArgs:
+    mode: str
+    atlas: str
+    metadata_dir: Path | None
+    data_dir_in: Path | None
+    priority: str
+    destination: str
+    no_validation: bool
+    report: Path | None
+    source: str | None
+    data_type: str | None
+    jobs: int | None
+    data_dir: Path | None
+    fmt: str
+    quiet: int
+
+
+def render(result: GateResult, fmt: str, quiet: int = 0) -> None:
+    if fmt == "json":
+        body = result.to_dict()
+        body["report"] = sign(result.report.to_dict()) if result.report else None
+        echo_json(body)
+        return
+    if result.report is not None and quiet <= 0:
+        refused_names = {r.file_name for r in result.refused}
+        failing = tuple(f for f in result.report.files if f.findings and Path(f.path).name in refused_names)
+        if failing:
+            click.echo("\n".join(TextReporter().findings_lines(replace(result.report, files=failing))))
+        click.echo(f"validation: {TextReporter(color=False).summary(result.report)}")
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    rows = [(r.dataset_id, r.file_name, r.status, r.message, r.reason) for r in result.rows]
+    if rows:
+        click.echo(table(["dataset_id", "File Name", "status", "Message", "reason"], rows))
+    else:
+        click.echo("nothing to do: no datasets found")
+    refused = len(result.refused)
+    click.echo(
+        f"run {result.run_id}: {result.action} into {result.atlas}: {len(result.rows) - refused} file(s) "
+        f"ok, {refused} refused"
+    )
+
+
+def execute_ingest(args: IngestArgs) -> int:
+    backend = open_local(args.data_dir)
+    try:
+        gate = Gate(backend, backend.store, jobs=args.jobs)
+        result = atlas_errors(
+            lambda: gate.ingest(
+                args.atlas,
+                mode=args.mode,
+                metadata_dir=args.metadata_dir,
+                data_dir=args.data_dir_in,
+                priority=args.priority,
+                destination=args.destination,
+                validation=not args.no_validation,
+                report_path=args.report,
+                source=args.source,
+                data_type=args.data_type,
+            )
+        )
+    finally:
+        backend.close()
+    render(result, args.fmt, args.quiet)
+    return ExitCode.OK if result.ok else ExitCode.FINDINGS
+
+
+def _ingest_command(mode: str) -> click.Command:
+    @click.command(mode, help=f"{mode.capitalize()} datasets: validate, then store only the ones that pass.")
+    @click.option("--atlas", required=True, help="Atlas name.")
+    @click.option("--metadata", "metadata_dir", type=click.Path(path_type=Path), help="Folder of <dataset_id>.json.")
+    @click.option("--data", "data_dir_in", type=click.Path(path_type=Path), help="Folder of data files.")
+    @click.option("--priority", type=click.Choice(PRIORITIES), default="low", show_default=True)
+    @click.option("--destination", default="", help="Folder inside the atlas for new datasets.")
+    @click.option(
+        "--no-validation",
+        is_flag=True,
+        help="Skip value and type checks (unreadable, unpaired or misnamed files are still refused).",
+    )
+    @click.option(
+        "--report",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="A signed JSON report from `omix validate`; reused when every file still matches it.",
+    )
+    @click.option("--source", help="Schema source, when the atlas schema has several.")
+    @click.option("--data-type", help="Schema data type, when the atlas schema has several.")
+    @click.option("-j", "--jobs", type=int, help="Validation worker processes.")
+    @click.option("-q", "--quiet", count=True, help="Leave out the findings of refused datasets.")
+    @data_dir_option
+    @format_option
+    def command(**kwargs: object) -> int:
+        return execute_ingest(IngestArgs(mode=mode, **kwargs))  # type: ignore[arg-type]
+
+    return command
+
+
+add_command = _ingest_command("add")
+update_command = _ingest_command("update")
+
+
+@click.command("delete")
+@click.option("--atlas", required=True)
+@click.argument("dataset_ids", nargs=-1, required=True)
+@data_dir_option
+@format_option
+def delete_command(atlas: str, dataset_ids: tuple[str, ...], data_dir: Path | None, fmt: str) -> int:
+    """Delete datasets from an atlas."""
+    backend = open_local(data_dir)
+    try:
+        result = atlas_errors(lambda: Gate(backend, backend.store).delete(atlas, list(dataset_ids)))
+    finally:
+        backend.close()
+    render(result, fmt)
+    return ExitCode.OK if result.ok else ExitCode.FINDINGS
+
+
+@click.command("move")
+@click.option("--from", "source", required=True, help="Atlas the datasets are in.")
+@click.option("--to", "destination", required=True, help="Atlas to move them to.")
+@click.option("--priority", type=click.Choice(PRIORITIES), default="medium", show_default=True)
+@click.argument("dataset_ids", nargs=-1, required=True)
+@data_dir_option
+@format_option
+def move_command(
+    source: str, destination: str, priority: str, dataset_ids: tuple[str, ...], data_dir: Path | None, fmt: str
+) -> int:
+    """Move datasets between atlases; refused where the destination's schema would reject them."""
+    backend = open_local(data_dir)
+    try:
+        result = atlas_errors(
+            lambda: Gate(backend, backend.store).move(source, destination, list(dataset_ids), priority)
+        )
+    finally:
+        backend.close()
+    render(result, fmt)
+    return ExitCode.OK if result.ok else ExitCode.FINDINGS
