@@ -56,7 +56,7 @@ def _folders(source_folder_path: Any, *, need_both: bool) -> tuple[Path | None, 
         )
     if need_both and set(source_folder_path) != {"data", "metadata"}:
         raise paramException("Param Error", "source_folder_path needs both a data and a metadata folder")
-    folders = []
+    folders: list[Path | None] = []
     for key in ("metadata", "data"):
         value = source_folder_path.get(key)
         if value is None:
