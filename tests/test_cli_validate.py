@@ -276,3 +276,13 @@ def test_rules_lists_every_rule(run_cli):
     assert text.code == 0
     assert len(text.out.strip().splitlines()) == len(listed)
     assert {r["code"] for r in listed} >= {"OMX101", "OMX205", "OMX901", "OMX990"}
+
+
+def test_validate_against_a_local_atlas(run_cli):
+    assert run_cli("validate", "--atlas", "example-single-cell", METADATA / "positive").code == 0
+    broken = run_cli("validate", "--atlas", "example-single-cell", METADATA / "negative" / "GSE100033_source_case.json")
+    assert broken.code == 1 and "OMX202" in broken.out
+    both = run_cli("validate", "--atlas", "example-single-cell", "--template", SINGLE_CELL, METADATA / "positive")
+    assert both.code == 2 and "not both" in both.err
+    unknown = run_cli("validate", "--atlas", "nope", METADATA / "positive")
+    assert unknown.code == 2 and "no atlas 'nope'" in unknown.err

@@ -20,6 +20,7 @@ from omix_ingest.templates import load_template_file
 from omix_ingest.validation import ValidateOptions, for_all_formats, validate
 from validators.model import Severity
 from validators.registry import collect_rules, load_validators
+from validators.template import Template
 from validators.unreadable import ReadLimits
 
 
@@ -29,6 +30,8 @@ class ValidateArgs:
     metadata_dir: Path | None
     data_dir: Path | None
     template: Path | None
+    atlas: str | None
+    atlas_data_dir: Path | None
     sample_template: Path | None
     source: str | None
     data_type: str | None
@@ -76,7 +79,14 @@ def build_options(args: ValidateArgs, config: Config) -> tuple[ValidateOptions, 
         if sample_path
         else None
     )
-    pack_name = None if args.no_rules else _pick(args.rules, config, "rules", "polly-default")
+    atlas_rules = None
+    samples = for_all_formats(sample_template) if sample_template else {}
+    if args.atlas is not None:
+        if template_path is not None:
+            raise UsageError("give --template FILE or --atlas NAME, not both")
+        template, atlas_samples, atlas_rules = _atlas_templates(args, source, data_type)  # type: ignore[arg-type]
+        samples = samples or atlas_samples
+    pack_name = None if args.no_rules else _pick(args.rules, config, "rules", atlas_rules or "polly-default")
     fmt = str(_pick(args.fmt, config, "format", "text"))
     if fmt not in REPORTERS:
         raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(REPORTERS)}")
@@ -102,7 +112,7 @@ def build_options(args: ValidateArgs, config: Config) -> tuple[ValidateOptions, 
         metadata_dir=args.metadata_dir,
         data_dir=args.data_dir,
         template=template,
-        sample_templates=for_all_formats(sample_template) if sample_template else {},
+        sample_templates=samples,
         rule_pack=resolve_rule_pack(str(pack_name)) if pack_name else None,
         selection=selection,
         fail_on=fail_on,
@@ -111,6 +121,21 @@ def build_options(args: ValidateArgs, config: Config) -> tuple[ValidateOptions, 
         scope=None if scope == "file" else scope,
     )
     return options, fmt
+
+
+def _atlas_templates(
+    args: ValidateArgs, source: str | None, data_type: str | None
+) -> tuple[Template, dict[str, Template], str]:
+    """The dataset- and sample-level templates and the rule pack of a local atlas."""
+    from omix_ingest.cli.common import atlas_errors, open_local
+    from omix_ingest.gate import Gate
+
+    backend = open_local(args.atlas_data_dir)
+    try:
+        assert args.atlas is not None
+        return atlas_errors(lambda: Gate(backend, backend.store).templates(str(args.atlas), source, data_type))
+    finally:
+        backend.close()
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -152,6 +177,13 @@ def execute_validate(args: ValidateArgs) -> int:
 @click.option("--metadata", "metadata_dir", type=click.Path(path_type=Path), help="Folder of <dataset_id>.json files.")
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Folder of data files.")
 @click.option("--template", type=click.Path(path_type=Path), help="Schema document or dataset_metadata_template file.")
+@click.option("--atlas", help="Validate against this local atlas's templates and rule pack.")
+@click.option(
+    "--data-dir",
+    "atlas_data_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Local atlas data directory (with --atlas).",
+)
 @click.option(
     "--sample-template",
     type=click.Path(path_type=Path),
