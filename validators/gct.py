@@ -19,7 +19,7 @@ from typing import IO
 from validators.capped import CappedFindings
 from validators.context import Fact, ValidationContext
 from validators.model import Finding, Location, Rule, Severity
-from validators.unreadable import MISSING_FILE, NOT_UTF8, UNREADABLE, UTF8_BOM
+from validators.unreadable import MISSING_FILE, NOT_UTF8, UNREADABLE, UTF8_BOM, open_error
 
 # Exactly cmapPy 4.0.1's nan_values for GCT (with convert_neg_666=True).
 MISSING_MARKERS = frozenset(
@@ -29,11 +29,7 @@ GZIP_MAGIC = b"\x1f\x8b"
 _UINT = re.compile(r"[0-9]+")
 
 
-def _rule(code: str, slug: str, severity: Severity, title: str, message: str, why: str, bad: str, good: str) -> Rule:
-    return Rule(code, slug, severity, title, message, why, bad=bad, good=good)
-
-
-BAD_VERSION = _rule(
+BAD_VERSION = Rule(
     "OMX401",
     "gct-version-line",
     Severity.ERROR,
@@ -43,7 +39,7 @@ BAD_VERSION = _rule(
     "1.3",
     "#1.3",
 )
-BAD_DIMENSIONS = _rule(
+BAD_DIMENSIONS = Rule(
     "OMX402",
     "gct-dimensions-line",
     Severity.ERROR,
@@ -54,7 +50,7 @@ BAD_DIMENSIONS = _rule(
     "20000 1000 (spaces)",
     "20000\\t1000",
 )
-BAD_HEADER = _rule(
+BAD_HEADER = Rule(
     "OMX403",
     "gct-header",
     Severity.ERROR,
@@ -65,7 +61,7 @@ BAD_HEADER = _rule(
     "Gene\\tDesc\\tS1",
     "Name\\tDescription\\tS1",
 )
-DIMENSION_MISMATCH = _rule(
+DIMENSION_MISMATCH = Rule(
     "OMX404",
     "gct-dimension-mismatch",
     Severity.ERROR,
@@ -76,7 +72,7 @@ DIMENSION_MISMATCH = _rule(
     "2 lines declared, 3 data rows",
     "3 declared, 3 data rows",
 )
-RAGGED_ROW = _rule(
+RAGGED_ROW = Rule(
     "OMX405",
     "gct-ragged-row",
     Severity.ERROR,
@@ -86,7 +82,7 @@ RAGGED_ROW = _rule(
     "g1\\tna\\t1.0",
     "g1\\tna\\t1.0\\t2.0",
 )
-DUPLICATE_ROW_ID = _rule(
+DUPLICATE_ROW_ID = Rule(
     "OMX406",
     "gct-duplicate-row-id",
     Severity.ERROR,
@@ -96,7 +92,7 @@ DUPLICATE_ROW_ID = _rule(
     "TP53 twice",
     "TP53 once",
 )
-DUPLICATE_SAMPLE_ID = _rule(
+DUPLICATE_SAMPLE_ID = Rule(
     "OMX407",
     "gct-duplicate-sample-id",
     Severity.ERROR,
@@ -106,7 +102,7 @@ DUPLICATE_SAMPLE_ID = _rule(
     "S1\\tS1",
     "S1\\tS2",
 )
-DUPLICATE_META_HEADER = _rule(
+DUPLICATE_META_HEADER = Rule(
     "OMX408",
     "gct-duplicate-metadata-header",
     Severity.ERROR,
@@ -116,7 +112,7 @@ DUPLICATE_META_HEADER = _rule(
     "pert\\tpert",
     "pert\\tdose",
 )
-BAD_ID = _rule(
+BAD_ID = Rule(
     "OMX409",
     "gct-empty-or-missing-id",
     Severity.ERROR,
@@ -127,7 +123,7 @@ BAD_ID = _rule(
     "\\tna\\t1.0 (empty row id)",
     "g1\\tna\\t1.0",
 )
-NON_NUMERIC = _rule(
+NON_NUMERIC = Rule(
     "OMX410",
     "gct-non-numeric-value",
     Severity.ERROR,
@@ -137,7 +133,7 @@ NON_NUMERIC = _rule(
     "g1\\tna\\t1.0\\t\\t3.0",
     "g1\\tna\\t1.0\\tNaN\\t3.0",
 )
-NEG_666_IN_DATA = _rule(
+NEG_666_IN_DATA = Rule(
     "OMX411",
     "gct-666-in-data",
     Severity.WARNING,
@@ -148,7 +144,7 @@ NEG_666_IN_DATA = _rule(
     "g1\\tna\\t-666",
     "g1\\tna\\tNaN",
 )
-MISSING_VALUES = _rule(
+MISSING_VALUES = Rule(
     "OMX412",
     "gct-missing-values",
     Severity.INFO,
@@ -158,7 +154,7 @@ MISSING_VALUES = _rule(
     "g1\\tna\\tNaN",
     "g1\\tna\\t1.0",
 )
-INFINITE_VALUE = _rule(
+INFINITE_VALUE = Rule(
     "OMX413",
     "gct-infinite-value",
     Severity.ERROR,
@@ -168,7 +164,7 @@ INFINITE_VALUE = _rule(
     "g1\\tna\\tinf",
     "g1\\tna\\t12.5",
 )
-CRLF = _rule(
+CRLF = Rule(
     "OMX414",
     "gct-crlf-line-endings",
     Severity.WARNING,
@@ -178,7 +174,7 @@ CRLF = _rule(
     "S3\\r\\n",
     "S3\\n",
 )
-COMPRESSED = _rule(
+COMPRESSED = Rule(
     "OMX415",
     "gct-compressed-content",
     Severity.ERROR,
@@ -188,7 +184,7 @@ COMPRESSED = _rule(
     "gzip data in GSE1_GPL1.gct",
     "gunzip then GSE1_GPL1.gct",
 )
-STRAY_LINE = _rule(
+STRAY_LINE = Rule(
     "OMX416",
     "gct-stray-line",
     Severity.ERROR,
@@ -199,7 +195,7 @@ STRAY_LINE = _rule(
     "# normalised with DESeq2",
     "(remove the line)",
 )
-QUOTED_FIELD = _rule(
+QUOTED_FIELD = Rule(
     "OMX417",
     "gct-quoted-field",
     Severity.WARNING,
@@ -299,11 +295,8 @@ class GctValidator:
                 layout = _GctParser(display, out).parse(reader)
                 if reader.crlf:
                     out.add(CRLF.finding(display, Location(line=reader.first_crlf, column=1), count=reader.crlf))
-        except FileNotFoundError:
-            yield MISSING_FILE.finding(display, path=display)
-            return
         except OSError as exc:
-            yield UNREADABLE.finding(display, detail=exc.strerror or type(exc).__name__)
+            yield open_error(exc, display)
             return
         if layout is not None:
             yield Fact("n_samples", len(layout.samples))

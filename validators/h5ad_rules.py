@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from validators.model import Rule, Severity
 
-
-def _rule(code: str, slug: str, severity: Severity, title: str, message: str, why: str, bad: str, good: str) -> Rule:
-    return Rule(code, slug, severity, title, message, why, bad=bad, good=good)
-
-
-MISSING_ELEMENT = _rule(
+MISSING_ELEMENT = Rule(
     "OMX301",
     "h5ad-missing-element",
     Severity.ERROR,
@@ -20,7 +15,7 @@ MISSING_ELEMENT = _rule(
     "/matrix (10x .h5)",
     "/X, /obs, /var",
 )
-ENCODING = _rule(
+ENCODING = Rule(
     "OMX302",
     "h5ad-encoding",
     Severity.ERROR,
@@ -31,7 +26,7 @@ ENCODING = _rule(
     "obs without encoding-type",
     "obs: encoding-type=dataframe, encoding-version=0.2.0",
 )
-NEWER_ENCODING = _rule(
+NEWER_ENCODING = Rule(
     "OMX303",
     "h5ad-newer-encoding",
     Severity.WARNING,
@@ -42,7 +37,7 @@ NEWER_ENCODING = _rule(
     "dataframe 0.3.0",
     "dataframe 0.2.0",
 )
-SHAPE = _rule(
+SHAPE = Rule(
     "OMX304",
     "h5ad-shape-mismatch",
     Severity.ERROR,
@@ -53,7 +48,7 @@ SHAPE = _rule(
     "X (5000, 2000) with 4999 obs rows",
     "X (5000, 2000) with 5000 obs rows",
 )
-DATAFRAME = _rule(
+DATAFRAME = Rule(
     "OMX305",
     "h5ad-dataframe",
     Severity.ERROR,
@@ -64,7 +59,7 @@ DATAFRAME = _rule(
     "obs/_index names a missing member",
     "obs/_index -> obs/cell_id",
 )
-INDEX = _rule(
+INDEX = Rule(
     "OMX306",
     "h5ad-index",
     Severity.ERROR,
@@ -74,7 +69,7 @@ INDEX = _rule(
     "obs names: AAACCTG-1, AAACCTG-1",
     "obs names: AAACCTG-1, AAACCTG-2",
 )
-CATEGORICAL = _rule(
+CATEGORICAL = Rule(
     "OMX307",
     "h5ad-categorical",
     Severity.ERROR,
@@ -85,7 +80,7 @@ CATEGORICAL = _rule(
     "codes [0, 5] with 3 categories",
     "codes [0, 2] with 3 categories",
 )
-CATEGORICAL_MISSING = _rule(
+CATEGORICAL_MISSING = Rule(
     "OMX308",
     "h5ad-categorical-missing",
     Severity.WARNING,
@@ -95,7 +90,7 @@ CATEGORICAL_MISSING = _rule(
     "cell_type code -1",
     'cell_type "unknown"',
 )
-SPARSE_STRUCTURE = _rule(
+SPARSE_STRUCTURE = Rule(
     "OMX309",
     "h5ad-sparse-structure",
     Severity.ERROR,
@@ -107,7 +102,7 @@ SPARSE_STRUCTURE = _rule(
     "indptr ends at 999 with 1000 stored values",
     "indptr ends at 1000",
 )
-SPARSE_RANGE = _rule(
+SPARSE_RANGE = Rule(
     "OMX310",
     "h5ad-sparse-index-range",
     Severity.ERROR,
@@ -117,7 +112,7 @@ SPARSE_RANGE = _rule(
     "index 2000 in a 2000-column matrix",
     "indices 0..1999",
 )
-SPARSE_UNSORTED = _rule(
+SPARSE_UNSORTED = Rule(
     "OMX311",
     "h5ad-sparse-unsorted",
     Severity.WARNING,
@@ -127,7 +122,7 @@ SPARSE_UNSORTED = _rule(
     "row indices [5, 2]",
     "row indices [2, 5]",
 )
-SPARSE_DUPLICATE = _rule(
+SPARSE_DUPLICATE = Rule(
     "OMX312",
     "h5ad-sparse-duplicate-entries",
     Severity.ERROR,
@@ -137,7 +132,7 @@ SPARSE_DUPLICATE = _rule(
     "row indices [2, 2]",
     "row indices [2]",
 )
-NON_FINITE = _rule(
+NON_FINITE = Rule(
     "OMX313",
     "h5ad-non-finite",
     Severity.ERROR,
@@ -147,7 +142,7 @@ NON_FINITE = _rule(
     "X contains nan",
     "X finite",
 )
-COUNTS = _rule(
+COUNTS = Rule(
     "OMX314",
     "h5ad-counts",
     Severity.ERROR,
@@ -158,7 +153,7 @@ COUNTS = _rule(
     "raw/X with log1p values",
     "raw/X with UMI counts",
 )
-ALL_ZERO = _rule(
+ALL_ZERO = Rule(
     "OMX315",
     "h5ad-all-zero",
     Severity.WARNING,
@@ -168,7 +163,7 @@ ALL_ZERO = _rule(
     "X = zeros",
     "X = expression values",
 )
-EXPLICIT_ZEROS = _rule(
+EXPLICIT_ZEROS = Rule(
     "OMX316",
     "h5ad-explicit-zeros",
     Severity.INFO,
@@ -178,7 +173,7 @@ EXPLICIT_ZEROS = _rule(
     "data [0.0, 3.0]",
     "data [3.0]",
 )
-MIXED_TYPES = _rule(
+MIXED_TYPES = Rule(
     "OMX317",
     "h5ad-mixed-type-column",
     Severity.WARNING,
@@ -189,7 +184,7 @@ MIXED_TYPES = _rule(
     "age: ['34', '51', 'unknown']",
     "age: [34, 51, NaN]",
 )
-NULLABLE = _rule(
+NULLABLE = Rule(
     "OMX318",
     "h5ad-nullable",
     Severity.ERROR,
@@ -199,7 +194,7 @@ NULLABLE = _rule(
     "values (100,), mask (99,)",
     "values (100,), mask (100,)",
 )
-STRINGS = _rule(
+STRINGS = Rule(
     "OMX319",
     "h5ad-string-array",
     Severity.ERROR,
@@ -209,7 +204,7 @@ STRINGS = _rule(
     "fixed-width bytes",
     "variable-length UTF-8",
 )
-ANNDATA_READ = _rule(
+ANNDATA_READ = Rule(
     "OMX320",
     "h5ad-anndata-read-error",
     Severity.ERROR,
@@ -219,7 +214,7 @@ ANNDATA_READ = _rule(
     "a categorical whose categories are integers stored as strings",
     "a valid categorical",
 )
-UNS_TOO_DEEP = _rule(
+UNS_TOO_DEEP = Rule(
     "OMX321",
     "h5ad-uns-too-deep",
     Severity.ERROR,
@@ -229,7 +224,7 @@ UNS_TOO_DEEP = _rule(
     "uns/a/a/a/... (100 levels)",
     "uns/params/n_pcs",
 )
-MATRIX_DTYPE = _rule(
+MATRIX_DTYPE = Rule(
     "OMX322",
     "h5ad-matrix-dtype",
     Severity.ERROR,

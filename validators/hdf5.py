@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from validators.model import Finding, Location, Rule, Severity
-from validators.unreadable import EMPTY_FILE, MISSING_FILE, UNREADABLE
+from validators.unreadable import EMPTY_FILE, MISSING_FILE, UNREADABLE, open_error
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 _TRUNCATED = re.compile(r"eof = (\d+).*stored_eof = (\d+)")
@@ -85,10 +85,8 @@ def open_hdf5(path: Path, display: str) -> tuple[Any, list[Finding]]:
         size = path.stat().st_size
         with path.open("rb") as handle:
             head = handle.read(1024)
-    except FileNotFoundError:
-        return None, [MISSING_FILE.finding(display, path=display)]
     except OSError as exc:
-        return None, [UNREADABLE.finding(display, detail=exc.strerror or type(exc).__name__)]
+        return None, [open_error(exc, display)]
     if size == 0:
         return None, [EMPTY_FILE.finding(display, detail="")]
     if HDF5_SIGNATURE not in (head[:8], head[512:520]):

@@ -106,6 +106,15 @@ def line_column(text: str, offset: int) -> tuple[int, int]:
     return line, column
 
 
+def open_error(exc: OSError, display: str) -> Finding:
+    """The finding for a file that could not be opened or read: missing, a folder, no permission, I/O error."""
+    if isinstance(exc, FileNotFoundError):
+        return MISSING_FILE.finding(display, path=display)
+    if isinstance(exc, IsADirectoryError):
+        return UNREADABLE.finding(display, detail="it is a folder")
+    return UNREADABLE.finding(display, detail=exc.strerror or type(exc).__name__)
+
+
 def read_bytes(path: Path, display: str, limits: ReadLimits) -> tuple[bytes | None, list[Finding]]:
     """The file's bytes, or None with the finding that says why not."""
     try:
@@ -115,12 +124,8 @@ def read_bytes(path: Path, display: str, limits: ReadLimits) -> tuple[bytes | No
                 return None, [TOO_LARGE.finding(display, size=size, limit=limits.max_bytes)]
             # Ask for what fstat promised (plus one byte to notice growth): read(n) allocates n bytes up front.
             data = handle.read(size + 1) if size < limits.max_bytes else handle.read(limits.max_bytes + 1)
-    except FileNotFoundError:
-        return None, [MISSING_FILE.finding(display, path=display)]
-    except IsADirectoryError:
-        return None, [UNREADABLE.finding(display, detail="it is a folder")]
     except OSError as exc:
-        return None, [UNREADABLE.finding(display, detail=exc.strerror or type(exc).__name__)]
+        return None, [open_error(exc, display)]
     if len(data) > limits.max_bytes:  # grew while we read it
         return None, [TOO_LARGE.finding(display, size=len(data), limit=limits.max_bytes)]
     return data, []

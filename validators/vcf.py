@@ -20,7 +20,7 @@ from validators.capped import CappedFindings
 from validators.context import Fact, ValidationContext
 from validators.htslib import captured_stderr
 from validators.model import Finding, Location, Rule, Severity
-from validators.unreadable import MISSING_FILE, NOT_UTF8, UNREADABLE, UTF8_BOM
+from validators.unreadable import MISSING_FILE, NOT_UTF8, UNREADABLE, UTF8_BOM, open_error
 from validators.vcf_rules import (
     ALT_EQUALS_REF,
     BASES,
@@ -147,11 +147,8 @@ class VcfValidator:
         out = CappedFindings()
         try:
             compressed = self._container(path, display, out)
-        except FileNotFoundError:
-            yield MISSING_FILE.finding(display, path=display)
-            return
         except OSError as exc:
-            yield UNREADABLE.finding(display, detail=exc.strerror or type(exc).__name__)
+            yield open_error(exc, display)
             return
         self._htslib(path, display, out)
         try:

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from validators.model import Rule, Severity
 
-
-def _rule(code: str, slug: str, severity: Severity, title: str, message: str, why: str, bad: str, good: str) -> Rule:
-    return Rule(code, slug, severity, title, message, why, bad=bad, good=good)
-
-
-FILEFORMAT = _rule(
+FILEFORMAT = Rule(
     "OMX501",
     "vcf-fileformat",
     Severity.ERROR,
@@ -20,7 +15,7 @@ FILEFORMAT = _rule(
     "##source=caller",
     "##fileformat=VCFv4.2",
 )
-HEADER_LINE = _rule(
+HEADER_LINE = Rule(
     "OMX502",
     "vcf-header-line",
     Severity.ERROR,
@@ -30,7 +25,7 @@ HEADER_LINE = _rule(
     "#CHROM POS ID (spaces)",
     "#CHROM\\tPOS\\tID\\tREF\\tALT\\tQUAL\\tFILTER\\tINFO",
 )
-DUPLICATE_SAMPLE = _rule(
+DUPLICATE_SAMPLE = Rule(
     "OMX503",
     "vcf-duplicate-sample",
     Severity.ERROR,
@@ -40,7 +35,7 @@ DUPLICATE_SAMPLE = _rule(
     "FORMAT\\tS1\\tS1",
     "FORMAT\\tS1\\tS2",
 )
-UNDECLARED_CONTIG = _rule(
+UNDECLARED_CONTIG = Rule(
     "OMX504",
     "vcf-undeclared-contig",
     Severity.ERROR,
@@ -51,7 +46,7 @@ UNDECLARED_CONTIG = _rule(
     "chr2 records, no ##contig=<ID=chr2>",
     "##contig=<ID=chr2,length=242193529>",
 )
-UNDECLARED_KEY = _rule(
+UNDECLARED_KEY = Rule(
     "OMX505",
     "vcf-undeclared-key",
     Severity.ERROR,
@@ -62,7 +57,7 @@ UNDECLARED_KEY = _rule(
     "INFO DP=10 without ##INFO=<ID=DP,...>",
     "##INFO=<ID=DP,Number=1,Type=Integer,...>",
 )
-VALUE_TYPE = _rule(
+VALUE_TYPE = Rule(
     "OMX506",
     "vcf-value-type",
     Severity.ERROR,
@@ -72,7 +67,7 @@ VALUE_TYPE = _rule(
     "DP=ten (Type=Integer)",
     "DP=10",
 )
-VALUE_NUMBER = _rule(
+VALUE_NUMBER = Rule(
     "OMX507",
     "vcf-value-number",
     Severity.ERROR,
@@ -83,7 +78,7 @@ VALUE_NUMBER = _rule(
     "AF=0.5,0.2 with one ALT allele (Number=A)",
     "AF=0.5",
 )
-POSITION = _rule(
+POSITION = Rule(
     "OMX508",
     "vcf-position",
     Severity.ERROR,
@@ -93,7 +88,7 @@ POSITION = _rule(
     "chr1\\t0\\t...",
     "chr1\\t100\\t...",
 )
-BASES = _rule(
+BASES = Rule(
     "OMX509",
     "vcf-invalid-bases",
     Severity.ERROR,
@@ -104,7 +99,7 @@ BASES = _rule(
     "REF=AXG",
     "REF=ACG",
 )
-ALT_EQUALS_REF = _rule(
+ALT_EQUALS_REF = Rule(
     "OMX510",
     "vcf-alt-equals-ref",
     Severity.ERROR,
@@ -114,7 +109,7 @@ ALT_EQUALS_REF = _rule(
     "REF=A ALT=A",
     "REF=A ALT=G",
 )
-QUAL = _rule(
+QUAL = Rule(
     "OMX511",
     "vcf-invalid-qual",
     Severity.ERROR,
@@ -124,7 +119,7 @@ QUAL = _rule(
     "QUAL=-5",
     "QUAL=50",
 )
-UNSORTED = _rule(
+UNSORTED = Rule(
     "OMX512",
     "vcf-unsorted",
     Severity.ERROR,
@@ -134,7 +129,7 @@ UNSORTED = _rule(
     "chr1 200 then chr1 100",
     "chr1 100 then chr1 200",
 )
-INTERLEAVED = _rule(
+INTERLEAVED = Rule(
     "OMX513",
     "vcf-interleaved-contigs",
     Severity.ERROR,
@@ -144,7 +139,7 @@ INTERLEAVED = _rule(
     "chr1, chr2, chr1",
     "chr1, chr1, chr2",
 )
-DUPLICATE_RECORD = _rule(
+DUPLICATE_RECORD = Rule(
     "OMX514",
     "vcf-duplicate-record",
     Severity.ERROR,
@@ -154,7 +149,7 @@ DUPLICATE_RECORD = _rule(
     "chr1 100 A G (twice)",
     "chr1 100 A G (once)",
 )
-GENOTYPE_ALLELE = _rule(
+GENOTYPE_ALLELE = Rule(
     "OMX515",
     "vcf-genotype-allele",
     Severity.ERROR,
@@ -164,7 +159,7 @@ GENOTYPE_ALLELE = _rule(
     "ALT=G, GT=0/2",
     "ALT=G, GT=0/1",
 )
-COLUMN_COUNT = _rule(
+COLUMN_COUNT = Rule(
     "OMX516",
     "vcf-column-count",
     Severity.ERROR,
@@ -175,7 +170,7 @@ COLUMN_COUNT = _rule(
     "2 samples in the header, 3 genotype columns",
     "2 samples, 2 genotype columns",
 )
-HTSLIB_MESSAGE = _rule(
+HTSLIB_MESSAGE = Rule(
     "OMX517",
     "vcf-htslib-message",
     Severity.WARNING,
@@ -186,7 +181,7 @@ HTSLIB_MESSAGE = _rule(
     "[W::vcf_parse] ...",
     "(no message)",
 )
-NOT_BGZF = _rule(
+NOT_BGZF = Rule(
     "OMX518",
     "vcf-not-bgzf",
     Severity.ERROR,
@@ -197,7 +192,7 @@ NOT_BGZF = _rule(
     "gzip sample.vcf",
     "bgzip sample.vcf",
 )
-TRUNCATED = _rule(
+TRUNCATED = Rule(
     "OMX519",
     "vcf-truncated",
     Severity.ERROR,
@@ -208,7 +203,7 @@ TRUNCATED = _rule(
     "(last bytes missing)",
     "(ends with the BGZF EOF block)",
 )
-STALE_INDEX = _rule(
+STALE_INDEX = Rule(
     "OMX520",
     "vcf-stale-index",
     Severity.WARNING,
@@ -218,7 +213,7 @@ STALE_INDEX = _rule(
     "sample.vcf.gz modified after sample.vcf.gz.tbi",
     "tabix -f -p vcf sample.vcf.gz",
 )
-FLAG_WITH_VALUE = _rule(
+FLAG_WITH_VALUE = Rule(
     "OMX521",
     "vcf-flag-with-value",
     Severity.ERROR,
@@ -228,7 +223,7 @@ FLAG_WITH_VALUE = _rule(
     "DB=1",
     "DB",
 )
-META_LINE = _rule(
+META_LINE = Rule(
     "OMX522",
     "vcf-meta-line",
     Severity.ERROR,
@@ -238,7 +233,7 @@ META_LINE = _rule(
     "##INFO=<ID=DP,Type=Integer>",
     '##INFO=<ID=DP,Number=1,Type=Integer,Description="Depth">',
 )
-STRAY_LINE = _rule(
+STRAY_LINE = Rule(
     "OMX523",
     "vcf-stray-line",
     Severity.ERROR,
@@ -249,7 +244,7 @@ STRAY_LINE = _rule(
     "chr1 100 . A G 50 PASS .",
     "chr1\\t100\\t.\\tA\\tG\\t50\\tPASS\\t.",
 )
-COMPRESSION_NAME = _rule(
+COMPRESSION_NAME = Rule(
     "OMX524",
     "vcf-compression-name-mismatch",
     Severity.ERROR,
