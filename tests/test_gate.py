@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
@@ -49,22 +50,24 @@ def test_missing_index_is_a_warning_not_an_abort(atlas, tmp_path):
     assert statuses(frame) == {"GSE1_GPL1": "ingested", "GSE2_GPL1": "ingested"}
 
 
+def _expected(validate: bool, scope: str, force: bool) -> tuple[str, str]:
+    """What the gate must do with a dataset whose only problem is a value-rule error (OMX202)."""
+    if scope == "basic":
+        return "ingested", ""  # value rules do not run at basic scope
+    if not validate:
+        return "ingested", "1 error(s) not checked (validate is false in __index__.validation_check)"
+    if force:
+        return "ingested", "ingested despite 1 error(s) (OMX202) because force_ingest is true"
+    return "refused", "1 error(s): OMX202"
+
+
 @pytest.mark.parametrize(
     ("flags", "status", "reason"),
     [
-        ({"validate": True, "scope": "advanced", "force_ingest": False}, "refused", "1 error(s): OMX202"),
-        ({"validate": True, "scope": "basic", "force_ingest": False}, "ingested", ""),
-        (
-            {"validate": True, "scope": "advanced", "force_ingest": True},
-            "ingested",
-            "ingested despite 1 error(s) (OMX202) because force_ingest is true",
-        ),
-        (
-            {"validate": False, "scope": "advanced", "force_ingest": False},
-            "ingested",
-            "1 error(s) not checked (validate is false in __index__.validation_check)",
-        ),
-        ({"validate": False, "scope": "basic", "force_ingest": True}, "ingested", ""),  # basic: no value rules ran
+        ({"validate": v, "scope": s, "force_ingest": f}, *_expected(v, s, f))
+        for v in (True, False)
+        for s in ("basic", "advanced")
+        for f in (True, False)
     ],
 )
 def test_validation_check_flags(atlas, tmp_path, flags, status, reason):
@@ -258,3 +261,30 @@ def test_storage_failure_mid_batch_leaves_no_half_dataset(atlas, tmp_path, monke
     assert "No space left on device" in frame[frame.dataset_id == "GSE2_GPL1"].reason.iloc[0]
     assert [d["dataset_id"] for d in atlas.backend.datasets(ATLAS)] == ["GSE1_GPL1", "GSE3_GPL1"]
     assert atlas._local.store.integrity_problems() == []
+
+
+@pytest.mark.parametrize(
+    ("sample_flags", "status"),
+    [({}, "refused"), ({"validate": False}, "ingested"), ({"force_ingest": True}, "ingested")],
+)
+def test_sample_level_flags_govern_sample_level_findings(atlas, tmp_path, sample_flags, status):
+    """obs lacks a required sample-level column (OMX620): `validation_check.sample` decides, not `dataset`."""
+    import h5py
+
+    from .conftest import FIXTURES, good_doc
+
+    doc = good_doc("GSE1_GPL1")
+    doc["total_num_cells"] = 50
+    doc["__index__"]["validation_check"]["sample"].update(sample_flags)
+    write_json(tmp_path / "metadata" / "GSE1_GPL1.json", doc)
+    (tmp_path / "data").mkdir()
+    data = tmp_path / "data" / "GSE1_GPL1.h5ad"
+    shutil.copyfile(FIXTURES / "data" / "positive" / "GSE500001_sparse.h5ad", data)
+    with h5py.File(data, "r+") as handle:
+        handle.move("obs/kw_curated_tissue", "obs/tissue_label")
+        order = [c if c != "kw_curated_tissue" else "tissue_label" for c in handle["obs"].attrs["column-order"]]
+        handle["obs"].attrs["column-order"] = order
+    frame = atlas.add_datasets(ATLAS, folders(tmp_path), validation=True)
+    assert statuses(frame) == {"GSE1_GPL1": status}
+    if status == "refused":
+        assert frame.reason.iloc[0] == "1 error(s): OMX620"

@@ -45,3 +45,22 @@ def test_cmappy_failures_are_all_flagged():
     assert unparsed, "the fixtures include files cmapPy rejects"
     for path in unparsed:
         assert any(f.severity >= Severity.ERROR for f in findings_of(path)), path.name
+
+
+def test_checks_do_not_vanish_under_python_O():
+    """cmapPy's checks are asserts and disappear under -O; these must give the same findings either way."""
+    import json
+    import subprocess
+    import sys
+
+    def codes(*flags: str) -> dict:
+        proc = subprocess.run(
+            [sys.executable, *flags, "-m", "omix_ingest.cli", "validate", "--format", "json", str(DATA / "negative")],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        return {f["path"]: sorted(x["code"] for x in f["findings"]) for f in json.loads(proc.stdout)["files"]}
+
+    assert codes("-O") == codes()
