@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 
+from omix_ingest.backend import AtlasNotFound, BackendError
 from validators.registry import PluginError
 from validators.rulepack import RulePackError
 from validators.template import TemplateError
@@ -25,4 +26,11 @@ class UsageError(Exception):
 
 
 # Exceptions that mean "the user must change the command, the config or an input the tool depends on".
-USAGE_ERRORS: tuple[type[Exception], ...] = (UsageError, TemplateError, RulePackError, PluginError)
+USAGE_ERRORS: tuple[type[Exception], ...] = (
+    UsageError,
+    TemplateError,
+    RulePackError,
+    PluginError,
+    BackendError,
+    AtlasNotFound,
+)

@@ -39,7 +39,7 @@ class LocalBackend:
             raise BackendError(str(exc)) from None
 
     def close(self) -> None:
-        self.store.close()
+        self.store.close()  # safe to call twice
 
     # ---------------------------------------------------------------------------------------------- atlases
 

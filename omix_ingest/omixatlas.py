@@ -95,19 +95,31 @@ class OmixAtlas:
         *,
         backend: str | Backend = "local",
         data_dir: str | Path | None = None,
+        base_url: str | None = None,
+        s3_endpoint: str | None = None,
     ) -> None:
-        del token, env  # used by the Polly backend; the local atlas needs neither
-        if isinstance(backend, str):
-            if backend != "local":
-                raise paramException("Param Error", f"unknown backend {backend!r}; this version offers 'local'")
-            self._local = LocalBackend(Path(data_dir) if data_dir else None)
+        """`backend="local"` (default) or `"polly"`: the token comes from the argument or POLLY_REFRESH_TOKEN;
+        `base_url` points at another API (an emulator), `s3_endpoint` at another S3. The local data directory
+        also keeps the run log of Polly ingestions."""
+        self._local = LocalBackend(Path(data_dir) if data_dir else None)
+        if backend == "local":
             self.backend: Backend = self._local
+        elif backend == "polly":
+            from omix_ingest.polly_backend import PollyBackend
+            from omix_ingest.polly_client import PollyClient
+
+            client = PollyClient(token, env, base_url=base_url)
+            client.me()  # as the SDK: a bad token fails here, with PollyAuthError
+            self.backend = PollyBackend(client, s3_endpoint=s3_endpoint)
+        elif isinstance(backend, str):
+            raise paramException("Param Error", f"unknown backend {backend!r}; use 'local' or 'polly'")
         else:
-            self._local = LocalBackend(Path(data_dir) if data_dir else None)
             self.backend = backend
         self._gate = Gate(self.backend, self._local.store)
 
     def close(self) -> None:
+        if self.backend is not self._local:
+            self.backend.close()
         self._local.close()
 
     def __enter__(self) -> OmixAtlas:
@@ -257,6 +269,10 @@ class OmixAtlas:
             raise paramException("Param Error", "workspace_id should be an int")
         if not isinstance(workspace_path, str) or not workspace_path:
             raise paramException("Param Error", "workspace_path should be a non-empty string")
+        from omix_ingest.polly_backend import PollyBackend
+
+        if isinstance(self.backend, PollyBackend):
+            return self.backend.client.save_to_workspace(repo, dataset_id, workspace_id, workspace_path)
         try:
             files = self.backend.export(repo, dataset_id, Path(workspace_path))
         except AtlasNotFound as exc:

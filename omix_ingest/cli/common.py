@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -34,6 +35,54 @@ def format_option(function: F) -> F:
         show_default=True,
         help="json is for scripts and never changes with -q/-v.",
     )(function)
+
+
+def backend_options(function: F) -> F:
+    """--backend and how to reach Polly; the token comes from POLLY_REFRESH_TOKEN, never from the command line."""
+    options = [
+        click.option(
+            "--backend",
+            "backend_name",
+            type=click.Choice(["local", "polly"]),
+            default="local",
+            show_default=True,
+            help="The embedded local atlas, or the Polly API.",
+        ),
+        click.option("--api-url", help="Polly API base URL (an emulator, a proxy); default: from --env."),
+        click.option("--env", "polly_env", default="polly", show_default=True, help="Polly environment."),
+        click.option("--s3-endpoint", help="S3 endpoint for uploads (default: $AWS_ENDPOINT_URL_S3 or AWS)."),
+        click.option("--offline", is_flag=True, help="Never touch the network: cached or locked templates only."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+@dataclass
+class BackendChoice:
+    backend_name: str = "local"
+    api_url: str | None = None
+    polly_env: str = "polly"
+    s3_endpoint: str | None = None
+    offline: bool = False
+
+
+def open_backend(choice: BackendChoice, data_dir: Path | None) -> tuple[Any, LocalBackend]:
+    """(backend, local store for the run log). The local atlas also keeps the runs of Polly ingestions."""
+    local = open_local(data_dir)
+    if choice.backend_name == "local":
+        return local, local
+    from omix_ingest.polly_backend import PollyBackend
+    from omix_ingest.polly_client import PollyClient, PollyError
+
+    try:
+        client = PollyClient(env=choice.polly_env, base_url=choice.api_url)
+        if not choice.offline:
+            client.me()
+    except PollyError as exc:
+        local.close()
+        raise UsageError(str(exc)) from None
+    return PollyBackend(client, s3_endpoint=choice.s3_endpoint, offline=choice.offline), local
 
 
 def open_local(data_dir: Path | None) -> LocalBackend:

@@ -10,7 +10,16 @@ from pathlib import Path
 
 import click
 
-from omix_ingest.cli.common import atlas_errors, data_dir_option, echo_json, format_option, open_local, table
+from omix_ingest.cli.common import (
+    BackendChoice,
+    atlas_errors,
+    backend_options,
+    data_dir_option,
+    echo_json,
+    format_option,
+    open_backend,
+    table,
+)
 from omix_ingest.errors import ExitCode
 from omix_ingest.gate import PRIORITIES, Gate, GateResult
 from omix_ingest.reporters.text import TextReporter
@@ -33,6 +42,15 @@ class IngestArgs:
     data_dir: Path | None
     fmt: str
     quiet: int
+    backend_name: str = "local"
+    api_url: str | None = None
+    polly_env: str = "polly"
+    s3_endpoint: str | None = None
+    offline: bool = False
+
+    @property
+    def choice(self) -> BackendChoice:
+        return BackendChoice(self.backend_name, self.api_url, self.polly_env, self.s3_endpoint, self.offline)
 
 
 def render(result: GateResult, fmt: str, quiet: int = 0) -> None:
@@ -62,9 +80,9 @@ def render(result: GateResult, fmt: str, quiet: int = 0) -> None:
 
 
 def execute_ingest(args: IngestArgs) -> int:
-    backend = open_local(args.data_dir)
+    backend, local = open_backend(args.choice, args.data_dir)
     try:
-        gate = Gate(backend, backend.store, jobs=args.jobs)
+        gate = Gate(backend, local.store, jobs=args.jobs)
         result = atlas_errors(
             lambda: gate.ingest(
                 args.atlas,
@@ -81,6 +99,7 @@ def execute_ingest(args: IngestArgs) -> int:
         )
     finally:
         backend.close()
+        local.close()
     render(result, args.fmt, args.quiet)
     return ExitCode.OK if result.ok else ExitCode.FINDINGS
 
@@ -108,6 +127,7 @@ def _ingest_command(mode: str) -> click.Command:
     @click.option("-q", "--quiet", count=True, help="Leave out the findings of refused datasets.")
     @data_dir_option
     @format_option
+    @backend_options
     def command(**kwargs: object) -> int:
         return execute_ingest(IngestArgs(mode=mode, **kwargs))  # type: ignore[arg-type]
 
@@ -123,13 +143,15 @@ update_command = _ingest_command("update")
 @click.argument("dataset_ids", nargs=-1, required=True)
 @data_dir_option
 @format_option
-def delete_command(atlas: str, dataset_ids: tuple[str, ...], data_dir: Path | None, fmt: str) -> int:
+@backend_options
+def delete_command(atlas: str, dataset_ids: tuple[str, ...], data_dir: Path | None, fmt: str, **backend: object) -> int:
     """Delete datasets from an atlas."""
-    backend = open_local(data_dir)
+    chosen, local = open_backend(BackendChoice(**backend), data_dir)  # type: ignore[arg-type]
     try:
-        result = atlas_errors(lambda: Gate(backend, backend.store).delete(atlas, list(dataset_ids)))
+        result = atlas_errors(lambda: Gate(chosen, local.store).delete(atlas, list(dataset_ids)))
     finally:
-        backend.close()
+        chosen.close()
+        local.close()
     render(result, fmt)
     return ExitCode.OK if result.ok else ExitCode.FINDINGS
 
@@ -141,16 +163,22 @@ def delete_command(atlas: str, dataset_ids: tuple[str, ...], data_dir: Path | No
 @click.argument("dataset_ids", nargs=-1, required=True)
 @data_dir_option
 @format_option
+@backend_options
 def move_command(
-    source: str, destination: str, priority: str, dataset_ids: tuple[str, ...], data_dir: Path | None, fmt: str
+    source: str,
+    destination: str,
+    priority: str,
+    dataset_ids: tuple[str, ...],
+    data_dir: Path | None,
+    fmt: str,
+    **backend: object,
 ) -> int:
     """Move datasets between atlases; refused where the destination's schema would reject them."""
-    backend = open_local(data_dir)
+    chosen, local = open_backend(BackendChoice(**backend), data_dir)  # type: ignore[arg-type]
     try:
-        result = atlas_errors(
-            lambda: Gate(backend, backend.store).move(source, destination, list(dataset_ids), priority)
-        )
+        result = atlas_errors(lambda: Gate(chosen, local.store).move(source, destination, list(dataset_ids), priority))
     finally:
-        backend.close()
+        chosen.close()
+        local.close()
     render(result, fmt)
     return ExitCode.OK if result.ok else ExitCode.FINDINGS
