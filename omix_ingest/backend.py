@@ -56,6 +56,7 @@ class Outcome:
     detail: str = ""
     changed: bool = True
     version: int | None = None
+    uncertain: bool = False  # the request got no answer: it may or may not have taken effect
 
 
 class Backend(Protocol):

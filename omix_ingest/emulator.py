@@ -5,7 +5,8 @@ datasets appear, and switchable faults.
 Discover (`{D}`), v2 (`{B}`), auth (`{A}`) and elastic (`{E}`) paths share one base URL; their paths do not collide.
 Faults are armed with `POST /_emulator/faults` `{"kind": ..., "count": n, "path": "substring"}`; kinds: `5xx`,
 `429` (with Retry-After), `slow` (sleeps past a read timeout), `413`, `locked` ("Repository Locked"),
-`expired_s3` (the next credentials handed out are already expired: uploads with them are refused).
+`drop` (the connection is closed without an answer), `expired_s3` (the next credentials handed out are already
+expired: uploads with them are refused by the S3 front).
 """
 
 from __future__ import annotations
@@ -129,6 +130,13 @@ def create_app(state: EmulatorState) -> Flask:
         if fault.kind == "slow":
             time.sleep(fault.delay)
             return None
+        if fault.kind == "drop":  # close the connection without an answer
+            connection = request.environ.get("werkzeug.socket")
+            if connection is not None:
+                import socket
+
+                connection.shutdown(socket.SHUT_RDWR)
+            return Response(status=500)
         if fault.kind == "expired_s3":
             with state.lock:
                 state.expired_keys.add("next")
@@ -400,6 +408,46 @@ def create_app(state: EmulatorState) -> Flask:
     return app
 
 
+_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-encoding", "content-length", "host", "expect"}
+_EXPIRED = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>ExpiredToken</Code>'
+    b"<Message>The provided token has expired.</Message></Error>"
+)
+
+
+def create_s3_front(state: EmulatorState, moto_url: str) -> Flask:
+    """S3 as clients see it: moto behind a thin front that refuses expired credentials the way S3 does."""
+    import requests
+
+    app = Flask("omix-s3-front")
+    forward = requests.Session()
+
+    @app.route("/", defaults={"path": ""}, methods=["GET", "PUT", "POST", "DELETE", "HEAD"])
+    @app.route("/<path:path>", methods=["GET", "PUT", "POST", "DELETE", "HEAD"])
+    def _proxy(path: str) -> Response:
+        credential = request.headers.get("Authorization", "").partition("Credential=")[2].split("/", 1)[0]
+        with state.lock:
+            expired = credential in state.expired_keys
+        if expired:
+            return Response(_EXPIRED, status=400, mimetype="application/xml")
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
+        query = request.query_string.decode()
+        upstream = forward.request(
+            request.method,
+            f"{moto_url}/{path}" + (f"?{query}" if query else ""),
+            headers=headers,
+            data=request.get_data(),
+            timeout=120,
+        )
+        response = Response(upstream.content, status=upstream.status_code)
+        for key, value in upstream.headers.items():
+            if key.lower() not in _HOP_BY_HOP:
+                response.headers[key] = value
+        return response
+
+    return app
+
+
 def _exists(s3: Any, key: str) -> bool:
     return _etag(s3, key) is not None
 
@@ -425,17 +473,26 @@ class EmulatorServer:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log on the user's terminal
 
         self.host = host
-        self.s3_port = s3_port or _free_port(host)
-        self._moto = ThreadedMotoServer(ip_address=host, port=self.s3_port, verbose=False)
+        moto_port = _free_port(host)
+        self._moto = ThreadedMotoServer(ip_address=host, port=moto_port, verbose=False)
         self._moto.start()
-        self.s3_url = f"http://{host}:{self.s3_port}"
-        self.state = EmulatorState(token, self.s3_url)
+        self.state = EmulatorState(token, f"http://{host}:{moto_port}")
         self.state.s3().create_bucket(Bucket=BUCKET)
-        self._http = make_server(host, port, create_app(self.state), threaded=True, request_handler=_quiet_handler())
-        self.port = self._http.server_port
-        self.url = f"http://{host}:{self.port}"
-        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
-        self._thread.start()
+        handler = _quiet_handler()
+        self._servers = [
+            make_server(host, port, create_app(self.state), threaded=True, request_handler=handler),
+            make_server(
+                host,
+                s3_port,
+                create_s3_front(self.state, self.state.s3_endpoint),
+                threaded=True,
+                request_handler=handler,
+            ),
+        ]
+        self.port, self.s3_port = (s.server_port for s in self._servers)
+        self.url, self.s3_url = f"http://{host}:{self.port}", f"http://{host}:{self.s3_port}"
+        for server in self._servers:
+            threading.Thread(target=server.serve_forever, daemon=True).start()
 
     def add_repo(self, repo_id: str, name: str, schemas: dict[str, Any]) -> None:
         self.state.add_repo(repo_id, name, schemas)
@@ -445,7 +502,8 @@ class EmulatorServer:
             self.state.faults.append(Fault(kind, count, path, **extra))
 
     def stop(self) -> None:
-        self._http.shutdown()
+        for server in self._servers:
+            server.shutdown()
         self._moto.stop()
 
     def __enter__(self) -> EmulatorServer:

@@ -75,7 +75,8 @@ class GateResult:
 
     @property
     def ok(self) -> bool:
-        return not self.refused
+        """Everything asked for went in, confirmed."""
+        return all(r.status not in ("refused", "unconfirmed") for r in self.rows)
 
     def to_dataframe(self) -> pd.DataFrame:
         import pandas as pd
@@ -337,6 +338,10 @@ class Gate:
                             dataset.refusal,
                         )
                     )
+                elif outcome is not None and outcome.uncertain:
+                    rows.append(
+                        FileStatus(dataset_id, path.name, "unconfirmed", "File Uploaded, Not Confirmed", outcome.detail)
+                    )
                 elif outcome is not None and not outcome.ok:
                     rows.append(FileStatus(dataset_id, path.name, "refused", NOT_UPLOADED, outcome.detail))
                 elif outcome is not None and not outcome.changed:
@@ -346,7 +351,7 @@ class Gate:
         return rows
 
     def _finish(self, run_id: int, rows: Sequence[FileStatus]) -> None:
-        refused = sum(1 for r in rows if r.status == "refused")
+        refused = sum(1 for r in rows if r.status in ("refused", "unconfirmed"))
         summary = f"{len(rows) - refused} file(s) in, {refused} refused"
         with self.runs.transaction() as db:
             self.runs.record_events(

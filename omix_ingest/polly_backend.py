@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from omix_ingest.backend import AtlasNotFound, AtlasSchemas, BackendError, ExistingDataset, IngestItem, Outcome
-from omix_ingest.polly_client import PollyClient, PollyError, PollyLockedError
+from omix_ingest.polly_client import PollyClient, PollyError, PollyLockedError, PollyUnreachable
 from omix_ingest.template_cache import TemplateCache
 
 MULTIPART_THRESHOLD = 25 * 1024 * 1024  # as the SDK: multipart above 25 MB
@@ -135,6 +135,10 @@ class PollyBackend:
                     Body=combined_metadata(entries, priority),
                 )
             self.client.commit(atlas)
+        except PollyUnreachable as exc:  # sent, but no answer: the server may still ingest them
+            reason = f"commit not confirmed ({exc.detail}); it may still complete: check the atlas before retrying"
+            for item in accepted:
+                outcomes[item.dataset_id] = Outcome(item.dataset_id, False, reason, uncertain=True)
         except (PollyError, *_S3_ERRORS) as exc:  # type: ignore[misc]  # nothing was committed for these datasets
             reason = f"not committed: {exc}"
             for item in accepted:

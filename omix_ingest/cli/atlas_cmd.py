@@ -13,8 +13,6 @@ from omix_ingest.errors import UsageError
 from omix_ingest.packs import resolve_rule_pack
 from omix_ingest.templates import load_template_file
 from omix_ingest.validation import SAMPLE_SCHEMA_FORMATS
-from validators.index_block import DEFAULT_VALIDATION_CHECK, INDEX_FLAGS
-from validators.template import INDEX_KEY, load_template
 
 
 @click.group("atlas")
@@ -163,53 +161,4 @@ def status_command(atlas: str | None, limit: int, data_dir: Path | None, fmt: st
         if run["events"]:
             rows = [(e["dataset_id"], e["file_name"], e["status"], e["reason"]) for e in run["events"]]
             click.echo("    " + table(["dataset_id", "file", "status", "reason"], rows).replace("\n", "\n    "))
-    return 0
-
-
-@click.command("template")
-@click.option("--atlas", required=True)
-@click.option("--source", help="Schema source, when the atlas schema has several.")
-@click.option("--data-type", help="Schema data type, when the atlas schema has several.")
-@click.option("--dataset-id", help="Write a ready-to-fill metadata file for this dataset id.")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout.")
-@data_dir_option
-def template_command(
-    atlas: str,
-    source: str | None,
-    data_type: str | None,
-    dataset_id: str | None,
-    output: Path | None,
-    data_dir: Path | None,
-) -> int:
-    """Print the atlas's dataset_metadata_template (original names → type or []), or a file to fill in."""
-    backend = open_local(data_dir)
-    try:
-        schemas = atlas_errors(lambda: backend.schemas(atlas))
-    finally:
-        backend.close()
-    template = load_template(schemas.dataset, name=atlas, source=source, data_type=data_type)
-    body = template.metadata_template()
-    if dataset_id is not None:
-        from validators.conformance import CompiledTemplate
-        from validators.naming import DATASET_ID_PATTERN
-
-        if not DATASET_ID_PATTERN.match(dataset_id):
-            raise UsageError(f"dataset id {dataset_id!r} must match [0-9A-Za-z_-]+")
-        writable = CompiledTemplate.build(template, resolve_rule_pack(schemas.rules)).allowed  # no server fields
-        body = {"dataset_id": dataset_id} | {
-            key: ["None"] if field.is_array else ("" if field.type == "text" else None)
-            for key, field in writable.items()
-            if key != "dataset_id"
-        }
-        body[INDEX_KEY] = {
-            **dict.fromkeys(INDEX_FLAGS[:2], True),
-            **dict.fromkeys(INDEX_FLAGS[2:], False),
-            "validation_check": {"dataset": dict(DEFAULT_VALIDATION_CHECK), "sample": dict(DEFAULT_VALIDATION_CHECK)},
-        }
-    text = json.dumps(body, indent=2, ensure_ascii=False) + "\n"
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {output}", err=True)
     return 0

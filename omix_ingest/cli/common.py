@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
-from omix_ingest.backend import AtlasNotFound, BackendError
+from omix_ingest.backend import AtlasNotFound, AtlasSchemas, BackendError
 from omix_ingest.errors import UsageError
 from omix_ingest.local_backend import LocalBackend
 
@@ -83,6 +83,25 @@ def open_backend(choice: BackendChoice, data_dir: Path | None) -> tuple[Any, Loc
         local.close()
         raise UsageError(str(exc)) from None
     return PollyBackend(client, s3_endpoint=choice.s3_endpoint, offline=choice.offline), local
+
+
+def fetch_schemas(choice: BackendChoice, data_dir: Path | None, atlas: str, lock: Path | None = None) -> AtlasSchemas:
+    """An atlas's schemas from a lock file (no network at all), or from the chosen backend (cached for Polly)."""
+    if lock is not None:
+        from omix_ingest.template_cache import read_lock
+
+        locked = read_lock(lock).get(atlas)
+        if locked is None or "files" not in locked:
+            raise UsageError(f"lock file {lock} has no atlas {atlas!r}; run `omix template lock --atlas {atlas}`")
+        samples = {kind: entry["document"] for kind, entry in locked.items() if kind != "files"}
+        return AtlasSchemas(atlas, locked["files"]["document"], samples)
+    backend, local = open_backend(choice, data_dir)
+    try:
+        schemas: AtlasSchemas = atlas_errors(lambda: backend.schemas(atlas))
+        return schemas
+    finally:
+        backend.close()
+        local.close()
 
 
 def open_local(data_dir: Path | None) -> LocalBackend:

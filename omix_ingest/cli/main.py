@@ -10,9 +10,10 @@ from collections.abc import Sequence
 import click
 
 from omix_ingest import __version__
-from omix_ingest.cli.atlas_cmd import atlas_group, status_command, template_command
+from omix_ingest.cli.atlas_cmd import atlas_group, status_command
 from omix_ingest.cli.ingest_cmd import add_command, delete_command, move_command, update_command
 from omix_ingest.cli.rules_cmd import rule_command, rules_command
+from omix_ingest.cli.template_cmd import template_group
 from omix_ingest.cli.validate_cmd import validate_command
 from omix_ingest.errors import USAGE_ERRORS, ExitCode
 
@@ -33,7 +34,7 @@ for command in (
     move_command,
     atlas_group,
     status_command,
-    template_command,
+    template_group,
 ):
     cli.add_command(command)
 

@@ -1,0 +1,287 @@
+"""The Polly backend against the emulator (HTTP on 127.0.0.1) and moto's S3 server: the gated flow end to end,
+the exact upload layout, faults, and the token never leaking."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+
+from omix_ingest import OmixAtlas
+from omix_ingest.emulator import BUCKET, EmulatorServer
+from omix_ingest.polly_client import PollyAuthError, PollyClient, PollyError, PollyUnreachable
+
+from .conftest import ROOT, SINGLE_CELL, TEMPLATES, write_json
+from .gate_helpers import bulk_doc, folders, make_dataset, statuses
+
+TOKEN = "tok-4242-very-secret-value"
+H5AD_SCHEMA = json.loads((TEMPLATES / "single_cell_rnaseq_omixatlas.h5ad_metadata.schema.json").read_text())
+FILES_SCHEMA = json.loads(SINGLE_CELL.read_text(encoding="utf-8"))
+EXAMPLES = ROOT / "fixtures" / "examples"
+_ids = itertools.count(1_700_000_000_100)
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    with EmulatorServer(token=TOKEN) as server:
+        yield server
+
+
+@pytest.fixture
+def repo(emulator, monkeypatch):
+    """A fresh atlas (repo id, name) on the emulator for each test; faults disarmed."""
+    monkeypatch.setenv("POLLY_REFRESH_TOKEN", TOKEN)
+    with emulator.state.lock:
+        emulator.state.faults.clear()
+    repo_id = str(next(_ids))
+    emulator.add_repo(repo_id, f"atlas_{repo_id}", {"files": FILES_SCHEMA, "h5ad_metadata": H5AD_SCHEMA})
+    return repo_id
+
+
+@pytest.fixture
+def polly(emulator, repo):
+    with OmixAtlas(backend="polly", base_url=emulator.url, s3_endpoint=emulator.s3_url) as client:
+        client.backend.client.timeout = (2.0, 2.0)
+        yield client
+
+
+def s3_keys(emulator, prefix: str) -> list[str]:
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=emulator.state.s3_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+    )
+    return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix).get("Contents", []))
+
+
+def combined(emulator, repo) -> list[dict]:
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=emulator.state.s3_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+    )
+    keys = s3_keys(emulator, f"atlas_{repo}/metadata/")
+    return [json.loads(s3.get_object(Bucket=BUCKET, Key=k)["Body"].read()) for k in keys]
+
+
+def test_gated_flow_end_to_end_through_the_api(emulator, repo, polly):
+    frame = polly.add_datasets(
+        repo, {"metadata": str(EXAMPLES / "metadata"), "data": str(EXAMPLES / "data")}, validation=True
+    )
+    good = ["GSE140819_GPL24676", "GSE161529_GPL20301", "GSE95640_GPL11154", "TCGA_BRCA_mutations"]
+    assert sorted(d for d, s in statuses(frame).items() if s == "ingested") == good
+    assert sorted(d["dataset_id"] for d in polly.backend.datasets(repo)) == good
+    # Only the good datasets' data files were uploaded, and ONE combined_metadata.json.
+    assert [k.rsplit("/", 1)[-1] for k in s3_keys(emulator, f"atlas_{repo}/data/")] == [
+        "GSE140819_GPL24676.h5ad",
+        "GSE161529_GPL20301.h5ad",
+        "GSE95640_GPL11154.gct",
+        "TCGA_BRCA_mutations.vcf",
+    ]
+    [document] = combined(emulator, repo)
+    header, *entries = document["data"]
+    assert header == {
+        "id": "metadata/ingestion",
+        "type": "ingestion_metadata",
+        "attributes": {"ignore": "false", "urgent": "true", "v1_infra": False, "priority": "low"},
+    }
+    assert sorted(e["id"] for e in entries) == sorted(
+        f"{d}.{ext}" for d, ext in zip(good, ["h5ad", "h5ad", "gct", "vcf"], strict=True)
+    )
+    verbatim = json.loads((EXAMPLES / "metadata" / "GSE95640_GPL11154.json").read_text())
+    assert next(e for e in entries if e["id"] == "GSE95640_GPL11154.gct")["attributes"] == verbatim
+
+
+def test_update_uploads_to_the_existing_key_and_round_trips(emulator, repo, polly, tmp_path):
+    make_dataset(tmp_path, "GSE1_GPL1")
+    frame = polly.add_datasets(repo, folders(tmp_path), destination_folder_path="transcriptomics_611", validation=True)
+    assert statuses(frame) == {"GSE1_GPL1": "ingested"}
+    assert polly.backend.existing(repo, ["GSE1_GPL1"])["GSE1_GPL1"].path == "transcriptomics_611/GSE1_GPL1.gct"
+    write_json(tmp_path / "v2" / "metadata" / "GSE1_GPL1.json", bulk_doc("GSE1_GPL1", description="Revised"))
+    (tmp_path / "v2" / "data").mkdir()
+    (tmp_path / "data" / "GSE1_GPL1.gct").rename(tmp_path / "v2" / "data" / "GSE1_GPL1.gct")
+    updated = polly.update_datasets(repo, folders(tmp_path / "v2"), validation=True)
+    assert statuses(updated) == {"GSE1_GPL1": "ingested"}
+    assert s3_keys(emulator, f"atlas_{repo}/data/") == [f"atlas_{repo}/data/transcriptomics_611/GSE1_GPL1.gct"]
+    latest = combined(emulator, repo)[-1]["data"][1]
+    assert latest["id"] == "transcriptomics_611/GSE1_GPL1.gct" and latest["attributes"]["description"] == "Revised"
+    assert statuses(polly.delete_datasets(repo, ["GSE1_GPL1"])) == {"GSE1_GPL1": "deleted"}
+    assert polly.backend.datasets(repo) == []
+
+
+def test_move_between_atlases(emulator, repo, polly, tmp_path):
+    other = str(next(_ids))
+    emulator.add_repo(other, f"atlas_{other}", {"files": FILES_SCHEMA})
+    make_dataset(tmp_path, "GSE1_GPL1")
+    polly.add_datasets(repo, folders(tmp_path), validation=True)
+    assert statuses(polly.move_data(repo, other, ["GSE1_GPL1", "GSE404"])) == {
+        "GSE1_GPL1": "moved",
+        "GSE404": "refused",
+    }
+    assert [d["dataset_id"] for d in polly.backend.datasets(other)] == ["GSE1_GPL1"]
+
+
+def test_cli_against_the_emulator(emulator, repo, run_cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("POLLY_REFRESH_TOKEN", TOKEN)
+    make_dataset(tmp_path, "GSE1_GPL1")
+    make_dataset(tmp_path, "GSE2_GPL1", dataset_source="geo")
+    remote = ("--backend", "polly", "--api-url", emulator.url, "--s3-endpoint", emulator.s3_url)
+    result = run_cli(
+        "add",
+        "--atlas",
+        repo,
+        "--metadata",
+        tmp_path / "metadata",
+        "--data",
+        tmp_path / "data",
+        "--format",
+        "json",
+        *remote,
+    )
+    assert result.code == 1
+    assert {(r["dataset_id"], r["status"]) for r in result.json()["rows"]} == {
+        ("GSE1_GPL1", "ingested"),
+        ("GSE2_GPL1", "refused"),
+    }
+    assert run_cli("delete", "--atlas", repo, "GSE1_GPL1", *remote).code == 0
+    template = run_cli("template", "pull", "--atlas", repo, *remote)
+    assert template.code == 0, template.err
+
+
+@pytest.mark.parametrize("kind", ["5xx", "429", "drop"])
+def test_transient_faults_on_reads_are_retried(emulator, repo, polly, tmp_path, kind):
+    make_dataset(tmp_path, "GSE1_GPL1")
+    emulator.arm(kind, count=2, path="list_folders", retry_after=1)
+    started = time.monotonic()
+    frame = polly.add_datasets(repo, folders(tmp_path), validation=True)
+    assert statuses(frame) == {"GSE1_GPL1": "ingested"}
+    if kind == "429":
+        assert time.monotonic() - started >= 2  # Retry-After: 1, twice
+
+
+def test_persistent_outage_fails_cleanly_with_nothing_ingested(emulator, repo, polly, tmp_path):
+    make_dataset(tmp_path, "GSE1_GPL1")
+    emulator.arm("5xx", count=100, path="list_folders")
+    polly.backend.client.session.get_adapter("http://").max_retries.backoff_factor = 0.01
+    with pytest.raises(Exception) as caught:
+        polly.add_datasets(repo, folders(tmp_path), validation=True)
+    assert "Service Unavailable" in str(caught.value) or "Gave up" in str(caught.value)
+    emulator.state.faults.clear()
+    assert polly.backend.datasets(repo) == []
+
+
+def test_commit_without_an_answer_is_reported_unconfirmed(emulator, repo, polly, tmp_path):
+    make_dataset(tmp_path, "GSE1_GPL1")
+    emulator.arm("slow", count=1, path="action=commit", delay=4.0)
+    frame = polly.add_datasets(repo, folders(tmp_path), validation=True)
+    assert statuses(frame) == {"GSE1_GPL1": "unconfirmed"}
+    assert "may still complete" in frame.reason.iloc[0]
+    time.sleep(3)
+    assert [d["dataset_id"] for d in polly.backend.datasets(repo)] == ["GSE1_GPL1"]  # it did complete, later
+
+
+def test_commit_refused_means_nothing_ingested(emulator, repo, polly, tmp_path):
+    make_dataset(tmp_path, "GSE1_GPL1")
+    emulator.arm("5xx", count=1, path="action=commit")
+    frame = polly.add_datasets(repo, folders(tmp_path), validation=True)
+    assert statuses(frame) == {"GSE1_GPL1": "refused"}
+    assert frame.reason.iloc[0].startswith("not committed")
+    assert polly.backend.datasets(repo) == []
+
+
+def test_expired_upload_credentials_are_renewed_once(emulator, repo, polly, tmp_path):
+    make_dataset(tmp_path, "GSE1_GPL1")
+    emulator.arm("expired_s3", count=1, path="tokens=true")
+    frame = polly.add_datasets(repo, folders(tmp_path), validation=True)
+    assert statuses(frame) == {"GSE1_GPL1": "ingested"}
+    calls = [p for m, p in emulator.state.requests if "tokens=true" in p and repo in p]
+    assert len(calls) == 2  # the first credentials were expired; the second worked
+
+
+def test_listing_413_shrinks_the_page(emulator, repo, polly, tmp_path):
+    for i in range(3):
+        make_dataset(tmp_path, f"GSE{i}_GPL1")
+    polly.add_datasets(repo, folders(tmp_path), validation=True)
+    emulator.arm("413", count=1, path="page%5Bsize%5D=1000")
+    items = polly.backend.client.listing(repo)
+    assert len(items) == 3
+    assert any("page%5Bsize%5D=500" in p for _, p in emulator.state.requests)
+
+
+def test_locked_repository_says_so(emulator, repo, polly, tmp_path):
+    make_dataset(tmp_path, "GSE1_GPL1")
+    polly.add_datasets(repo, folders(tmp_path), validation=True)
+    emulator.arm("locked", count=1, path="/files/GSE1_GPL1")
+    frame = polly.delete_datasets(repo, ["GSE1_GPL1"])
+    assert statuses(frame) == {"GSE1_GPL1": "refused"}
+    assert "locked for maintenance" in frame.reason.iloc[0]
+    assert [d["dataset_id"] for d in polly.backend.datasets(repo)] == ["GSE1_GPL1"]
+
+
+def test_bad_token_fails_at_construction(emulator, repo):
+    with pytest.raises(PollyAuthError, match="Expired or Invalid Token"):
+        OmixAtlas("not-the-token", backend="polly", base_url=emulator.url)
+
+
+def test_unreachable_server_is_a_clear_error():
+    client = PollyClient(TOKEN, base_url="http://127.0.0.1:9", retries=1, backoff=0.01)
+    with pytest.raises(PollyUnreachable) as caught:
+        client.me()
+    assert "Connection failed" in str(caught.value) and TOKEN not in str(caught.value)
+
+
+def test_json_api_errors_are_typed(emulator, repo):
+    client = PollyClient(TOKEN, base_url=emulator.url)
+    with pytest.raises(PollyError) as caught:
+        client.atlas("no-such-atlas")
+    assert (caught.value.status, caught.value.title) == (404, "Not Found")
+
+
+def test_the_token_never_leaks(emulator, repo, tmp_path, isolated_state):
+    """Everything printed (at the file-descriptor level), logged and written during a full run, and every repr
+    and message, is token-free."""
+    import os
+    import subprocess
+    import sys
+
+    make_dataset(tmp_path, "GSE1_GPL1")
+    make_dataset(tmp_path, "GSE2_GPL1", dataset_source="geo")
+    remote = ["--backend", "polly", "--api-url", emulator.url, "--s3-endpoint", emulator.s3_url]
+    folders_ = ["--metadata", str(tmp_path / "metadata"), "--data", str(tmp_path / "data")]
+    runs = [
+        ["validate", "--template", str(SINGLE_CELL), *folders_, "--format", "json", "-o", str(tmp_path / "r.json")],
+        ["add", "--atlas", repo, *folders_, "--report", str(tmp_path / "r.json"), "-v", *remote],
+        ["update", "--atlas", repo, *folders_, "--format", "json", *remote],
+        ["template", "pull", "--atlas", repo, *remote],
+        ["template", "lock", "--atlas", repo, "-o", str(tmp_path / "omix.lock.json"), *remote],
+        ["delete", "--atlas", repo, "GSE1_GPL1", *remote],
+        ["add", "--atlas", "nope", *folders_, *remote],
+        ["status", "--format", "json"],
+    ]
+    env = dict(os.environ, POLLY_REFRESH_TOKEN=TOKEN, OMIX_DEBUG="1")
+    texts = []
+    for argv in runs:
+        proc = subprocess.run([sys.executable, "-m", "omix_ingest.cli", *argv], env=env, capture_output=True,
+                              text=True, timeout=300, check=False)
+        texts += [proc.stdout, proc.stderr]
+        assert "Traceback" not in proc.stderr, proc.stderr
+    client = PollyClient(TOKEN, base_url=emulator.url)
+    texts += [repr(client), repr(client.session.auth), repr(client.session), str(client.session.__dict__)]
+    try:
+        PollyClient("wrong-" + TOKEN, base_url=emulator.url).me()
+    except PollyAuthError as exc:
+        texts += [str(exc), repr(exc)]
+    written = [p for root in (isolated_state, tmp_path) for p in Path(root).rglob("*") if p.is_file()]
+    assert any(p.name == "omix.lock.json" for p in written)
+    for path in written:
+        assert TOKEN.encode() not in path.read_bytes(), path
+    for text in texts:
+        assert TOKEN not in text
