@@ -69,6 +69,7 @@ class EmulatorState:
         self.lock = threading.RLock()
         self.requests: list[tuple[str, str]] = []  # (method, full path) for tests
         self.expired_keys: set[str] = set()
+        self.not_modified = 0  # 304 answers given (ETag revalidation)
 
     def add_repo(self, repo_id: str, name: str, schemas: dict[str, Any]) -> None:
         with self.lock:
@@ -219,6 +220,8 @@ def create_app(state: EmulatorState) -> Flask:
         body = Response(json.dumps(document), mimetype=ERROR_TYPE)
         body.headers["ETag"] = f'"{hash(json.dumps(document, sort_keys=True)) & 0xFFFFFFFF:x}"'
         if request.headers.get("If-None-Match") == body.headers["ETag"]:
+            with state.lock:
+                state.not_modified += 1
             return Response(status=304)
         return body
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from omix_ingest.backend import Backend, IngestItem, Outcome
+from omix_ingest.backend import AtlasSchemas, Backend, IngestItem, Outcome
 from omix_ingest.errors import UsageError
 from omix_ingest.packs import resolve_rule_pack
 from omix_ingest.plan import ROLE_DATA, ROLE_METADATA
@@ -111,6 +111,19 @@ class _Dataset:
         return [p for p in (self.metadata, *self.data) if p is not None]
 
 
+def atlas_templates(
+    schemas: AtlasSchemas, source: str | None, data_type: str | None
+) -> tuple[Template, dict[str, Template], str]:
+    """(dataset-level template, sample-level templates by data format, rule pack name) of an atlas."""
+    atlas = schemas.atlas
+    template = load_template(schemas.dataset, name=f"{atlas}:files", source=source, data_type=data_type)
+    samples: dict[str, Template] = {}
+    for kind, document in schemas.samples.items():
+        for data_format in SAMPLE_SCHEMA_FORMATS.get(kind, ()):
+            samples[data_format] = load_template(document, name=f"{atlas}:{kind}", source=source, data_type=data_type)
+    return template, samples, schemas.rules
+
+
 class Gate:
     def __init__(self, backend: Backend, runs: LocalStore, *, jobs: int | None = None) -> None:
         self.backend, self.runs, self.jobs = backend, runs, jobs or default_jobs()
@@ -120,15 +133,7 @@ class Gate:
     def templates(
         self, atlas: str, source: str | None, data_type: str | None
     ) -> tuple[Template, dict[str, Template], str]:
-        schemas = self.backend.schemas(atlas)
-        template = load_template(schemas.dataset, name=f"{atlas}:files", source=source, data_type=data_type)
-        samples: dict[str, Template] = {}
-        for kind, document in schemas.samples.items():
-            for data_format in SAMPLE_SCHEMA_FORMATS.get(kind, ()):
-                samples[data_format] = load_template(
-                    document, name=f"{atlas}:{kind}", source=source, data_type=data_type
-                )
-        return template, samples, schemas.rules
+        return atlas_templates(self.backend.schemas(atlas), source, data_type)
 
     # ------------------------------------------------------------------------------------------ add/update
 

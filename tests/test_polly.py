@@ -269,8 +269,14 @@ def test_the_token_never_leaks(emulator, repo, tmp_path, isolated_state):
     env = dict(os.environ, POLLY_REFRESH_TOKEN=TOKEN, OMIX_DEBUG="1")
     texts = []
     for argv in runs:
-        proc = subprocess.run([sys.executable, "-m", "omix_ingest.cli", *argv], env=env, capture_output=True,
-                              text=True, timeout=300, check=False)
+        proc = subprocess.run(
+            [sys.executable, "-m", "omix_ingest.cli", *argv],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
         texts += [proc.stdout, proc.stderr]
         assert "Traceback" not in proc.stderr, proc.stderr
     client = PollyClient(TOKEN, base_url=emulator.url)
@@ -285,3 +291,89 @@ def test_the_token_never_leaks(emulator, repo, tmp_path, isolated_state):
         assert TOKEN.encode() not in path.read_bytes(), path
     for text in texts:
         assert TOKEN not in text
+
+
+def test_template_cache_revalidates_with_etags_and_survives_an_outage(emulator, repo, tmp_path, capsys):
+    from omix_ingest.template_cache import TemplateCache
+
+    cache = TemplateCache(tmp_path / "cache", ttl=0)
+    client = PollyClient(TOKEN, base_url=emulator.url)
+    first = cache.get(client, emulator.url, repo, "files")
+    before = emulator.state.not_modified
+    assert cache.get(client, emulator.url, repo, "files") == first
+    assert emulator.state.not_modified == before + 1  # revalidated: 304, not a second download
+    dead = PollyClient(TOKEN, base_url="http://127.0.0.1:9", retries=0)
+    assert cache.get(dead, emulator.url, repo, "files") == first
+    assert "using the cached files schema" in capsys.readouterr().err
+
+
+def test_offline_validation_uses_the_cache_and_never_the_network(emulator, repo, run_cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("POLLY_REFRESH_TOKEN", TOKEN)
+    make_dataset(tmp_path, "GSE1_GPL1", dataset_source="geo")
+    dead = ("--backend", "polly", "--api-url", "http://127.0.0.1:9", "--offline")
+    missing = run_cli("validate", "--atlas", repo, *dead, tmp_path / "metadata")
+    assert missing.code == 2 and f"omix template pull --atlas {repo}" in missing.err
+    assert run_cli("template", "pull", "--atlas", repo, "--backend", "polly", "--api-url", emulator.url).code == 0
+    # The cache is keyed by URL: pull from the same URL, then use it with the network off.
+    offline = ("--backend", "polly", "--api-url", emulator.url, "--offline")
+    requests_before = len(emulator.state.requests)
+    result = run_cli("validate", "--atlas", repo, *offline, tmp_path / "metadata")
+    assert result.code == 1 and "OMX202" in result.out
+    assert len(emulator.state.requests) == requests_before
+
+
+def test_lock_file_makes_validation_network_free(emulator, repo, run_cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("POLLY_REFRESH_TOKEN", TOKEN)
+    make_dataset(tmp_path, "GSE1_GPL1", dataset_source="geo")
+    lock = tmp_path / "omix.lock.json"
+    assert (
+        run_cli("template", "lock", "--atlas", repo, "-o", lock, "--backend", "polly", "--api-url", emulator.url).code
+        == 0
+    )
+    result = run_cli("validate", "--atlas", repo, "--lock", lock, tmp_path / "metadata")
+    assert result.code == 1 and "OMX202" in result.out
+    tampered = json.loads(lock.read_text())
+    tampered["atlases"][repo]["files"]["document"]["data"]["attributes"]["schema"]["all"]["all"].pop("year")
+    lock.write_text(json.dumps(tampered))
+    refused = run_cli("validate", "--atlas", repo, "--lock", lock, tmp_path / "metadata")
+    assert refused.code == 2 and "does not match its sha256" in refused.err
+
+
+def test_emulator_serve_prints_its_urls(tmp_path, monkeypatch):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import requests
+
+    env = dict(os.environ, POLLY_REFRESH_TOKEN=TOKEN)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "omix_ingest.cli",
+            "emulator",
+            "serve",
+            "--schema",
+            str(SINGLE_CELL),
+            "--repo",
+            "1669887230485:tenant_oa",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        ready = json.loads(process.stdout.readline())
+        assert ready["repos"] == ["1669887230485"]
+        me = requests.get(f"{ready['api_url']}/users/me", headers={"x-api-key": TOKEN}, timeout=10)
+        assert me.status_code == 200
+        schema = requests.get(
+            f"{ready['api_url']}/repositories/tenant_oa/schemas/files", headers={"x-api-key": TOKEN}, timeout=10
+        )
+        assert schema.json() == FILES_SCHEMA
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)

@@ -11,6 +11,7 @@ import click
 
 from omix_ingest import __version__
 from omix_ingest.cli.atlas_cmd import atlas_group, status_command
+from omix_ingest.cli.emulator_cmd import emulator_group
 from omix_ingest.cli.ingest_cmd import add_command, delete_command, move_command, update_command
 from omix_ingest.cli.rules_cmd import rule_command, rules_command
 from omix_ingest.cli.template_cmd import template_group
@@ -35,6 +36,7 @@ for command in (
     atlas_group,
     status_command,
     template_group,
+    emulator_group,
 ):
     cli.add_command(command)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from omix_ingest.cli.common import backend_options
 from omix_ingest.config import Config, load_config
 from omix_ingest.errors import ExitCode, UsageError
 from omix_ingest.packs import resolve_rule_pack
@@ -32,6 +33,7 @@ class ValidateArgs:
     template: Path | None
     atlas: str | None
     atlas_data_dir: Path | None
+    lock: Path | None
     sample_template: Path | None
     source: str | None
     data_type: str | None
@@ -49,6 +51,11 @@ class ValidateArgs:
     config: Path | None
     max_file_size: int | None
     max_depth: int | None
+    backend_name: str = "local"
+    api_url: str | None = None
+    polly_env: str = "polly"
+    s3_endpoint: str | None = None
+    offline: bool = False
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -127,15 +134,12 @@ def _atlas_templates(
     args: ValidateArgs, source: str | None, data_type: str | None
 ) -> tuple[Template, dict[str, Template], str]:
     """The dataset- and sample-level templates and the rule pack of a local atlas."""
-    from omix_ingest.cli.common import atlas_errors, open_local
-    from omix_ingest.gate import Gate
+    from omix_ingest.cli.common import BackendChoice, fetch_schemas
+    from omix_ingest.gate import atlas_templates
 
-    backend = open_local(args.atlas_data_dir)
-    try:
-        assert args.atlas is not None
-        return atlas_errors(lambda: Gate(backend, backend.store).templates(str(args.atlas), source, data_type))
-    finally:
-        backend.close()
+    choice = BackendChoice(args.backend_name, args.api_url, args.polly_env, args.s3_endpoint, args.offline)
+    schemas = fetch_schemas(choice, args.atlas_data_dir, str(args.atlas), args.lock)
+    return atlas_templates(schemas, source, data_type)
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -177,13 +181,19 @@ def execute_validate(args: ValidateArgs) -> int:
 @click.option("--metadata", "metadata_dir", type=click.Path(path_type=Path), help="Folder of <dataset_id>.json files.")
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Folder of data files.")
 @click.option("--template", type=click.Path(path_type=Path), help="Schema document or dataset_metadata_template file.")
-@click.option("--atlas", help="Validate against this local atlas's templates and rule pack.")
+@click.option("--atlas", help="Validate against this atlas's templates and rule pack (see --backend).")
 @click.option(
     "--data-dir",
     "atlas_data_dir",
     type=click.Path(path_type=Path, file_okay=False),
     help="Local atlas data directory (with --atlas).",
 )
+@click.option(
+    "--lock",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Take the --atlas schemas from this lock file (`omix template lock`): no network at all.",
+)
+@backend_options
 @click.option(
     "--sample-template",
     type=click.Path(path_type=Path),
