@@ -13,6 +13,7 @@ import re
 import sys
 import time
 import traceback
+from pathlib import Path
 
 api, s3, repo, dest, data_dir, metadata_dir, update_dir = sys.argv[1:8]
 
@@ -25,10 +26,9 @@ os.environ.update(
         "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required",
     }
 )
-config = os.path.join(os.path.dirname(os.path.abspath(metadata_dir)), "aws-config")
-with open(config, "w") as handle:
-    handle.write("[default]\ns3 =\n    addressing_style = path\n")
-os.environ["AWS_CONFIG_FILE"] = config
+config = Path(metadata_dir).resolve().parent / "aws-config"
+config.write_text("[default]\ns3 =\n    addressing_style = path\n", encoding="utf-8")
+os.environ["AWS_CONFIG_FILE"] = str(config)
 
 import requests  # noqa: E402
 
