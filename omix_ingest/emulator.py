@@ -70,6 +70,7 @@ class EmulatorState:
         self.requests: list[tuple[str, str]] = []  # (method, full path) for tests
         self.expired_keys: set[str] = set()
         self.not_modified = 0  # 304 answers given (ETag revalidation)
+        self.s3_requests: list[tuple[str, str]] = []
 
     def add_repo(self, repo_id: str, name: str, schemas: dict[str, Any]) -> None:
         with self.lock:
@@ -428,6 +429,8 @@ def create_s3_front(state: EmulatorState, moto_url: str) -> Flask:
     @app.route("/", defaults={"path": ""}, methods=["GET", "PUT", "POST", "DELETE", "HEAD"])
     @app.route("/<path:path>", methods=["GET", "PUT", "POST", "DELETE", "HEAD"])
     def _proxy(path: str) -> Response:
+        with state.lock:
+            state.s3_requests.append((request.method, request.full_path.rstrip("?")))
         credential = request.headers.get("Authorization", "").partition("Credential=")[2].split("/", 1)[0]
         with state.lock:
             expired = credential in state.expired_keys

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -54,9 +55,10 @@ class PollyBackend:
     def schemas(self, atlas: str) -> AtlasSchemas:
         fetch_url = self.client.endpoints.discover
         try:
-            dataset = self.cache.get(self.client, fetch_url, atlas, "files", offline=self.offline) or {}
+            dataset_kind, sample_kinds = self._schema_names(atlas)
+            dataset = self.cache.get(self.client, fetch_url, atlas, dataset_kind, offline=self.offline) or {}
             samples = {}
-            for kind in SAMPLE_SCHEMA_TYPES:
+            for kind in sample_kinds:
                 document = self.cache.get(self.client, fetch_url, atlas, kind, offline=self.offline, optional=True)
                 if document is not None:
                     samples[kind] = document
@@ -65,6 +67,18 @@ class PollyBackend:
                 raise AtlasNotFound(f"Polly has no atlas {atlas!r} (or no schema for it): {exc.detail}") from None
             raise BackendError(str(exc)) from None
         return AtlasSchemas(atlas, dataset, samples)
+
+    def _schema_names(self, atlas: str) -> tuple[str, tuple[str, ...]]:
+        """The schema map says which tables hold the dataset- and sample-level schemas; offline (or when the map
+        cannot be fetched) the usual names are tried against the cache."""
+        if self.offline:
+            return "files", SAMPLE_SCHEMA_TYPES
+        try:
+            mapping = self.client.schema_map(atlas)
+        except PollyUnreachable:
+            return "files", SAMPLE_SCHEMA_TYPES
+        samples = tuple(v for k, v in mapping.items() if k.startswith("samples") and v in SAMPLE_SCHEMA_TYPES)
+        return mapping.get("datasets", "files"), samples
 
     # ----------------------------------------------------------------------------------------------- datasets
 
@@ -173,7 +187,13 @@ class PollyBackend:
         config = TransferConfig(multipart_threshold=MULTIPART_THRESHOLD, multipart_chunksize=MULTIPART_THRESHOLD)
         for attempt in (1, 2):
             try:
-                self._s3(credentials).upload_file(str(item.data_path), credentials["bucket_name"], key, Config=config)
+                self._s3(credentials).upload_file(
+                    str(item.data_path),
+                    credentials["bucket_name"],
+                    key,
+                    Config=config,
+                    Callback=_progress(item.data_path),
+                )
                 return None, credentials
             except _S3_ERRORS as exc:  # S3UploadFailedError carries the S3 error code in its text
                 if "ExpiredToken" in str(exc) and attempt == 1:
@@ -238,6 +258,22 @@ class PollyBackend:
 
     def export(self, atlas: str, dataset_id: str, folder: Path) -> list[Path]:
         raise BackendError("Polly copies datasets into a workspace, not a local folder: use save_to_workspace")
+
+
+def _progress(path: Path) -> Any:
+    """A byte counter on stderr while uploading, on an interactive terminal only (never under CI or pre-commit)."""
+    if not sys.stderr.isatty() or os.environ.get("CI") or os.environ.get("PRE_COMMIT"):
+        return None
+    total = max(1, path.stat().st_size)
+    sent = [0]
+
+    def report(count: int) -> None:
+        sent[0] += count
+        end = "\n" if sent[0] >= total else ""
+        sys.stderr.write(f"\ruploading {path.name}: {sent[0] * 100 // total:3d}%{end}")
+        sys.stderr.flush()
+
+    return report
 
 
 def _s3_errors() -> tuple[type[Exception], ...]:

@@ -377,3 +377,42 @@ def test_emulator_serve_prints_its_urls(tmp_path, monkeypatch):
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
+
+
+def test_large_files_go_up_in_parts(emulator, repo, polly, tmp_path):
+    make_dataset(tmp_path, "GSE1_GPL1")
+    (tmp_path / "data" / "GSE1_GPL1.gct").unlink()
+    big = tmp_path / "data" / "GSE1_GPL1.csv"  # an accepted type no validator parses: fast to make large
+    with big.open("wb") as handle:
+        handle.write(b"gene,S1\n" + b"A,1\n" * (7 * 1024 * 1024))  # 28 MiB, over the 25 MB threshold
+    frame = polly.add_datasets(repo, folders(tmp_path), validation=True)
+    assert statuses(frame) == {"GSE1_GPL1": "ingested"}
+    parts = [p for m, p in emulator.state.s3_requests if "GSE1_GPL1.csv" in p and "partNumber=" in p]
+    assert len(parts) == 2  # CreateMultipartUpload, two UploadPart, CompleteMultipartUpload
+
+
+def test_save_to_workspace_posts_a_workspace_job(emulator, repo, polly):
+    answer = polly.save_to_workspace(repo, "GSE1_GPL1", 12345, "polly://data/")
+    assert answer["data"]["attributes"] == {
+        "dataset_id": "GSE1_GPL1",
+        "repo_id": repo,
+        "workspace_id": 12345,
+        "workspace_path": "polly://data/",
+    }
+
+
+def test_cli_update_and_move_against_the_emulator(emulator, repo, run_cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("POLLY_REFRESH_TOKEN", TOKEN)
+    other = str(next(_ids))
+    emulator.add_repo(other, f"atlas_{other}", {"files": FILES_SCHEMA})
+    remote = ("--backend", "polly", "--api-url", emulator.url, "--s3-endpoint", emulator.s3_url)
+    make_dataset(tmp_path, "GSE1_GPL1")
+    assert (
+        run_cli("add", "--atlas", repo, "--metadata", tmp_path / "metadata", "--data", tmp_path / "data", *remote).code
+        == 0
+    )
+    write_json(tmp_path / "v2" / "GSE1_GPL1.json", bulk_doc("GSE1_GPL1", description="Revised"))
+    assert run_cli("update", "--atlas", repo, "--metadata", tmp_path / "v2", *remote).code == 0
+    assert emulator.state.repos[repo].files["GSE1_GPL1.gct"]["metadata"]["description"] == "Revised"
+    assert run_cli("move", "--from", repo, "--to", other, "GSE1_GPL1", *remote).code == 0
+    assert sorted(emulator.state.repos[other].files) == ["GSE1_GPL1.gct"] and not emulator.state.repos[repo].files
