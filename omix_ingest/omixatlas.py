@@ -16,6 +16,7 @@ from omix_ingest.backend import AtlasNotFound, Backend, BackendError
 from omix_ingest.errors import UsageError
 from omix_ingest.gate import PRIORITIES, Gate, GateResult
 from omix_ingest.local_backend import LocalBackend
+from omix_ingest.polly_client import workspace_job
 from omix_ingest.validation import ValidateOptions, validate
 from validators.model import Severity
 from validators.naming import dataset_id_of
@@ -279,15 +280,4 @@ class OmixAtlas:
             raise AtlasNotFoundException("Invalid Repo Id/ Repo Name passed.", str(exc)) from None
         except (BackendError, OSError) as exc:
             raise paramException("Save to workspace failed", str(exc)) from None
-        return {
-            "data": {
-                "type": "workspaces",
-                "attributes": {
-                    "dataset_id": dataset_id,
-                    "repo_id": repo,
-                    "workspace_id": workspace_id,
-                    "workspace_path": workspace_path,
-                    "files": [str(f) for f in files],
-                },
-            }
-        }
+        return workspace_job(repo, dataset_id, workspace_id, workspace_path, files=[str(f) for f in files])

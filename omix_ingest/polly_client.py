@@ -272,18 +272,14 @@ class PollyClient:
         self.request("POST", f"{self.endpoints.discover}/repositories/ingestion-transactions", json=body)
 
     def save_to_workspace(self, repo: str, dataset_id: str, workspace_id: int, path: str) -> dict[str, Any]:
-        body = {
-            "data": {
-                "type": "workspaces",
-                "attributes": {
-                    "dataset_id": dataset_id,
-                    "repo_id": repo,
-                    "workspace_id": workspace_id,
-                    "workspace_path": path,
-                },
-            }
-        }
+        body = workspace_job(repo, dataset_id, workspace_id, path)
         return dict(self.json("POST", f"{self.endpoints.v2}/v1/omixatlases/workspace_jobs?action=copy", json=body))
+
+
+def workspace_job(repo: str, dataset_id: str, workspace_id: int, path: str, **extra: Any) -> dict[str, Any]:
+    """The save-to-workspace request body (the local atlas answers in the same shape)."""
+    attributes = {"dataset_id": dataset_id, "repo_id": repo, "workspace_id": workspace_id, "workspace_path": path}
+    return {"data": {"type": "workspaces", "attributes": {**attributes, **extra}}}
 
 
 def _reason(exc: Exception) -> str:

@@ -8,7 +8,6 @@ import json
 import time
 from pathlib import Path
 
-import boto3
 import pytest
 
 from omix_ingest import OmixAtlas
@@ -50,24 +49,12 @@ def polly(emulator, repo):
 
 
 def s3_keys(emulator, prefix: str) -> list[str]:
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=emulator.state.s3_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-    )
+    s3 = emulator.state.s3()
     return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix).get("Contents", []))
 
 
 def combined(emulator, repo) -> list[dict]:
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=emulator.state.s3_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-    )
+    s3 = emulator.state.s3()
     keys = s3_keys(emulator, f"atlas_{repo}/metadata/")
     return [json.loads(s3.get_object(Bucket=BUCKET, Key=k)["Body"].read()) for k in keys]
 
