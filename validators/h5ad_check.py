@@ -22,6 +22,7 @@ from validators.h5ad_rules import (
     DATAFRAME,
     ENCODING,
     INDEX,
+    LEGACY,
     MISSING_ELEMENT,
     MIXED_TYPES,
     NEWER_ENCODING,
@@ -80,6 +81,8 @@ class H5adCheck:
         self.n_obs: int | None = None
         self.n_vars: int | None = None
         self.unsafe: set[str] = set()
+        # anndata < 0.8 wrote no encoding attributes; such files are checked by their legacy layout instead.
+        self.legacy = handle.attrs.get("encoding-type") is None
 
     def at(self, path: str) -> Location:
         return Location(pointer=path)
@@ -152,7 +155,10 @@ class H5adCheck:
         etype = _text(obj.attrs.get("encoding-type"))
         version = _text(obj.attrs.get("encoding-version"))
         if etype is None:
-            if required:
+            legacy_sparse = _text(obj.attrs.get("h5sparse_format"))
+            if self.legacy and legacy_sparse in ("csr", "csc"):
+                return f"{legacy_sparse}_matrix"
+            if required and not self.legacy:
                 self.add(ENCODING, path, problem="no encoding-type attribute")
             return None
         known = ENCODINGS.get(etype)
@@ -179,6 +185,8 @@ class H5adCheck:
         import h5py
 
         etype = _text(self.file.attrs.get("encoding-type"))
+        if self.legacy:
+            self.out.add(LEGACY.finding(self.display, self.at("/")))
         if etype is not None and etype != "anndata":
             self.add(ENCODING, "/", problem=f"the root is encoded as {etype!r}, not anndata")
         missing = [name for name in ("obs", "var", "X") if name not in self.file]
@@ -383,7 +391,9 @@ class H5adCheck:
         for column in columns:
             path = f"{frame}/{column}"
             try:
-                values = read_elem(self.file[path])
+                with warnings.catch_warnings():  # anndata's own notices (old formats) are findings here, not noise
+                    warnings.simplefilter("ignore")
+                    values = read_elem(self.file[path])
             except Exception as exc:  # anndata raises many types; each means "cannot decode"
                 self.add(ANNDATA_READ, path, detail=f"{type(exc).__name__}: {exc}")
                 continue

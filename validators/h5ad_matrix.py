@@ -112,7 +112,8 @@ class MatrixCheck:
                 )
                 return
             parts[name] = member
-        shape = tuple(int(x) for x in np.asarray(group.attrs.get("shape", ())).ravel())
+        declared = group.attrs.get("shape", group.attrs.get("h5sparse_shape", ()))  # the latter: anndata < 0.8
+        shape = tuple(int(x) for x in np.asarray(declared).ravel())
         if len(shape) != 2:
             self.out.add(
                 SPARSE_STRUCTURE.finding(

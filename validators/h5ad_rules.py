@@ -235,8 +235,20 @@ MATRIX_DTYPE = Rule(
     "X of float32",
 )
 
+LEGACY = Rule(
+    "OMX323",
+    "h5ad-legacy-layout",
+    Severity.WARNING,
+    "Written by anndata before 0.8",
+    "the file has no encoding attributes (anndata before 0.8); elements are checked by their legacy layout",
+    "Files written before anndata 0.8 still load, but only through anndata's legacy readers, which newer tools "
+    "and Polly's ingestion may drop. Read and write the file once with a current anndata.",
+    "X without encoding-type, h5sparse_format=csr",
+    "X: encoding-type=csr_matrix, encoding-version=0.1.0",
+)
+
 RULES: tuple[Rule, ...] = (
     MISSING_ELEMENT, ENCODING, NEWER_ENCODING, SHAPE, DATAFRAME, INDEX, CATEGORICAL, CATEGORICAL_MISSING,
     SPARSE_STRUCTURE, SPARSE_RANGE, SPARSE_UNSORTED, SPARSE_DUPLICATE, NON_FINITE, COUNTS, ALL_ZERO,
-    EXPLICIT_ZEROS, MIXED_TYPES, NULLABLE, STRINGS, ANNDATA_READ, UNS_TOO_DEEP, MATRIX_DTYPE,
+    EXPLICIT_ZEROS, MIXED_TYPES, NULLABLE, STRINGS, ANNDATA_READ, UNS_TOO_DEEP, MATRIX_DTYPE, LEGACY,
 )  # fmt: skip
