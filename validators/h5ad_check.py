@@ -7,6 +7,7 @@ decoded by anndata itself (what Polly's ingestion will do) for mixed types and t
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
