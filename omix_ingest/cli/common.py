@@ -6,13 +6,15 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from omix_ingest.backend import AtlasNotFound, AtlasSchemas, BackendError
 from omix_ingest.errors import UsageError
-from omix_ingest.local_backend import LocalBackend
+
+if TYPE_CHECKING:
+    from omix_ingest.local_backend import LocalBackend
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -105,6 +107,8 @@ def fetch_schemas(choice: BackendChoice, data_dir: Path | None, atlas: str, lock
 
 
 def open_local(data_dir: Path | None) -> LocalBackend:
+    from omix_ingest.local_backend import LocalBackend
+
     try:
         return LocalBackend(data_dir)
     except BackendError as exc:

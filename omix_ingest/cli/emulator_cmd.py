@@ -10,7 +10,6 @@ from pathlib import Path
 import click
 
 from omix_ingest.errors import UsageError
-from omix_ingest.polly_client import TOKEN_ENV
 
 
 @click.group("emulator")
@@ -33,6 +32,8 @@ def emulator_group() -> None:
 def serve_command(host: str, port: int, s3_port: int, schemas: tuple[Path, ...], repos: tuple[str, ...]) -> int:
     """Serve until interrupted; once ready, print one JSON line with the API and S3 URLs. Clients must send the
     token in $POLLY_REFRESH_TOKEN (the emulator reads the same variable)."""
+    from omix_ingest.polly_client import TOKEN_ENV
+
     token = os.environ.get(TOKEN_ENV)
     if not token:
         raise UsageError(f"set {TOKEN_ENV}: the emulator accepts requests carrying that token")
