@@ -143,10 +143,11 @@ def test_cli_against_the_emulator(emulator, repo, run_cli, tmp_path, monkeypatch
     assert template.code == 0, template.err
 
 
-@pytest.mark.parametrize("kind", ["5xx", "429", "drop"])
+@pytest.mark.parametrize("kind", ["5xx", "429", "drop", "slow"])
 def test_transient_faults_on_reads_are_retried(emulator, repo, polly, tmp_path, kind):
+    """Two bad answers (or none, or one past the 2 s read timeout) to the existence check: retried, completes."""
     make_dataset(tmp_path, "GSE1_GPL1")
-    emulator.arm(kind, count=2, path="list_folders", retry_after=1)
+    emulator.arm(kind, count=2, path="list_folders", retry_after=1, delay=3.0)
     started = time.monotonic()
     frame = polly.add_datasets(repo, folders(tmp_path), validation=True)
     assert statuses(frame) == {"GSE1_GPL1": "ingested"}
