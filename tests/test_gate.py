@@ -265,7 +265,12 @@ def test_storage_failure_mid_batch_leaves_no_half_dataset(atlas, tmp_path, monke
 
 @pytest.mark.parametrize(
     ("sample_flags", "status"),
-    [({}, "refused"), ({"validate": False}, "ingested"), ({"force_ingest": True}, "ingested")],
+    [
+        ({}, "refused"),
+        ({"validate": False}, "ingested"),
+        ({"force_ingest": True}, "ingested"),
+        ({"scope": "basic"}, "refused"),
+    ],  # a missing column is structure: basic scope still checks it
 )
 def test_sample_level_flags_govern_sample_level_findings(atlas, tmp_path, sample_flags, status):
     """obs lacks a required sample-level column (OMX620): `validation_check.sample` decides, not `dataset`."""
@@ -288,3 +293,27 @@ def test_sample_level_flags_govern_sample_level_findings(atlas, tmp_path, sample
     assert statuses(frame) == {"GSE1_GPL1": status}
     if status == "refused":
         assert frame.reason.iloc[0] == "1 error(s): OMX620"
+
+
+@pytest.mark.parametrize(("scope", "status"), [("advanced", "refused"), ("basic", "ingested")])
+def test_sample_scope_basic_skips_sample_value_rules(atlas, tmp_path, scope, status):
+    """A nan-like cell type in obs (OMX205 at sample level) only counts at advanced sample scope."""
+    import h5py
+
+    from .conftest import FIXTURES, good_doc
+
+    doc = good_doc("GSE1_GPL1")
+    doc["total_num_cells"] = 50
+    doc["__index__"]["validation_check"]["sample"]["scope"] = scope
+    write_json(tmp_path / "metadata" / "GSE1_GPL1.json", doc)
+    (tmp_path / "data").mkdir()
+    data = tmp_path / "data" / "GSE1_GPL1.h5ad"
+    shutil.copyfile(FIXTURES / "data" / "positive" / "GSE500001_sparse.h5ad", data)
+    with h5py.File(data, "r+") as handle:
+        del handle["obs/kw_curated_cell_type/categories"]
+        categories = handle.create_dataset(
+            "obs/kw_curated_cell_type/categories", data=["nan", "B cell"], dtype=h5py.string_dtype()
+        )
+        categories.attrs.update({"encoding-type": "string-array", "encoding-version": "0.2.0"})
+    frame = atlas.add_datasets(ATLAS, folders(tmp_path), validation=True)
+    assert statuses(frame) == {"GSE1_GPL1": status}
