@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Protocol
 
 from omix_ingest.report import Report
+from omix_ingest.reporters.github import GithubReporter
 from omix_ingest.reporters.json_report import JsonReporter
+from omix_ingest.reporters.junit import JunitReporter
+from omix_ingest.reporters.markdown import MarkdownReporter
+from omix_ingest.reporters.sarif import SarifReporter
 from omix_ingest.reporters.text import TextReporter
 
 
@@ -18,4 +22,8 @@ class Reporter(Protocol):
 REPORTERS: dict[str, type[Reporter]] = {
     "text": TextReporter,
     "json": JsonReporter,
+    "junit": JunitReporter,
+    "sarif": SarifReporter,
+    "github": GithubReporter,
+    "markdown": MarkdownReporter,
 }

@@ -1,0 +1,76 @@
+"""The machine and people formats: SARIF, JUnit, GitHub annotations, Markdown, each from the same report."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from omix_ingest.reporters.github import annotation
+from validators.model import Finding, Location, Severity
+
+from .conftest import METADATA, SINGLE_CELL
+
+BROKEN = METADATA / "negative" / "GSE100017_string_for_integer.json"
+CLEAN = METADATA / "positive" / "GSE200001_full.json"
+
+
+def render(run_cli, fmt: str, *paths):
+    return run_cli("validate", "--template", SINGLE_CELL, "--format", fmt, *(paths or (BROKEN, CLEAN)))
+
+
+def test_sarif(run_cli):
+    result = render(run_cli, "sarif")
+    assert result.code == 1
+    sarif = json.loads(result.out)
+    assert sarif["version"] == "2.1.0"
+    run = sarif["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    assert {r["id"] for r in rules} >= {"OMX106", "OMX301", "OMX901"}
+    [res] = run["results"]
+    assert res["ruleId"] == "OMX106" and res["level"] == "error"
+    assert rules[res["ruleIndex"]]["id"] == "OMX106"
+    assert res["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": str(BROKEN)},
+        "region": {"startLine": 10, "startColumn": 24},
+    }
+    assert "fix: write 380" in res["message"]["text"]
+
+
+def test_junit(run_cli):
+    root = ET.fromstring(render(run_cli, "junit").out)
+    assert (root.tag, root.get("tests"), root.get("failures")) == ("testsuite", "2", "1")
+    cases = {c.get("name"): c for c in root.iter("testcase")}
+    assert cases[str(BROKEN)].find("failure").get("type") == "OMX106"
+    assert cases[str(CLEAN)].find("failure") is None
+
+
+def test_github_annotations(run_cli):
+    out = render(run_cli, "github").out
+    assert out == (
+        f'::error file={BROKEN},line=10,col=24,title=OMX106::"380" is a string, expected integer '
+        "(integer) (fix: write 380)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("finding", "expected"),
+    [
+        (
+            Finding("OMX905", Severity.ERROR, "bad: 100%\nreally", "a,b:c.json", Location(line=1, column=2)),
+            "::error file=a%2Cb%3Ac.json,line=1,col=2,title=OMX905::bad: 100%25%0Areally",
+        ),
+        (Finding("OMX412", Severity.INFO, "3 missing", "x.gct"), "::notice file=x.gct,title=OMX412::3 missing"),
+    ],
+)
+def test_github_escaping(finding, expected):
+    assert annotation(finding) == expected
+
+
+def test_markdown(run_cli):
+    out = render(run_cli, "markdown").out
+    assert out.startswith("## omix-ingest: ❌ FAILED\n")
+    assert f"### `{BROKEN}`" in out and f"`{CLEAN}`" not in out
+    assert '| 10:24 /total_num_samples | error | [OMX106](docs/rules/OMX106.md) | "380" is a string' in out
+    assert render(run_cli, "markdown", CLEAN).out.startswith("## omix-ingest: ✅ passed\n")
