@@ -172,7 +172,9 @@ def test_commit_without_an_answer_is_reported_unconfirmed(emulator, repo, polly,
     frame = polly.add_datasets(repo, folders(tmp_path), validation=True)
     assert statuses(frame) == {"GSE1_GPL1": "unconfirmed"}
     assert "may still complete" in frame.reason.iloc[0]
-    time.sleep(3)
+    deadline = time.monotonic() + 30
+    while not polly.backend.datasets(repo) and time.monotonic() < deadline:
+        time.sleep(0.5)
     assert [d["dataset_id"] for d in polly.backend.datasets(repo)] == ["GSE1_GPL1"]  # it did complete, later
 
 
