@@ -44,7 +44,7 @@ def repo(emulator, monkeypatch):
 @pytest.fixture
 def polly(emulator, repo):
     with OmixAtlas(backend="polly", base_url=emulator.url, s3_endpoint=emulator.s3_url) as client:
-        client.backend.client.timeout = (2.0, 2.0)
+        client.backend.client.timeout = (4.0, 4.0)  # short, so that "slow" faults (6 s) are past it
         yield client
 
 
@@ -145,9 +145,9 @@ def test_cli_against_the_emulator(emulator, repo, run_cli, tmp_path, monkeypatch
 
 @pytest.mark.parametrize("kind", ["5xx", "429", "drop", "slow"])
 def test_transient_faults_on_reads_are_retried(emulator, repo, polly, tmp_path, kind):
-    """Two bad answers (or none, or one past the 2 s read timeout) to the existence check: retried, completes."""
+    """Two bad answers (or none, or ones past the 4 s read timeout) to the existence check: retried, completes."""
     make_dataset(tmp_path, "GSE1_GPL1")
-    emulator.arm(kind, count=2, path="list_folders", retry_after=1, delay=3.0)
+    emulator.arm(kind, count=2, path="list_folders", retry_after=1, delay=6.0)
     started = time.monotonic()
     frame = polly.add_datasets(repo, folders(tmp_path), validation=True)
     assert statuses(frame) == {"GSE1_GPL1": "ingested"}
@@ -168,7 +168,7 @@ def test_persistent_outage_fails_cleanly_with_nothing_ingested(emulator, repo, p
 
 def test_commit_without_an_answer_is_reported_unconfirmed(emulator, repo, polly, tmp_path):
     make_dataset(tmp_path, "GSE1_GPL1")
-    emulator.arm("slow", count=1, path="action=commit", delay=4.0)
+    emulator.arm("slow", count=1, path="action=commit", delay=6.0)
     frame = polly.add_datasets(repo, folders(tmp_path), validation=True)
     assert statuses(frame) == {"GSE1_GPL1": "unconfirmed"}
     assert "may still complete" in frame.reason.iloc[0]
