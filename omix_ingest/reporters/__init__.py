@@ -6,6 +6,7 @@ from typing import Protocol
 
 from omix_ingest.report import Report
 from omix_ingest.reporters.github import GithubReporter
+from omix_ingest.reporters.html import HtmlReporter
 from omix_ingest.reporters.json_report import JsonReporter
 from omix_ingest.reporters.junit import JunitReporter
 from omix_ingest.reporters.markdown import MarkdownReporter
@@ -26,4 +27,5 @@ REPORTERS: dict[str, type[Reporter]] = {
     "sarif": SarifReporter,
     "github": GithubReporter,
     "markdown": MarkdownReporter,
+    "html": HtmlReporter,
 }
