@@ -23,7 +23,7 @@ from omix_ingest.selection import Selection
 from validators.context import DIGEST_FACT, SIZE_FACT, Fact, ValidationContext
 from validators.identity import duplicate_dataset_ids
 from validators.model import Finding, Location, Severity
-from validators.pairing import Consistency, DatasetFile, check_datasets
+from validators.pairing import DatasetFile, check_datasets
 from validators.registry import VALIDATOR_CRASHED, Validator, validator_kind
 
 # Below this many files a worker pool costs more than it saves.
@@ -142,8 +142,7 @@ def run_validation(
     if plan.dataset_mode:
         roles = {str(e.path): e.role for e in chosen}
         members = [DatasetFile(r.path, roles[r.path], r.facts) for r in reports if roles[r.path] != ROLE_PATH]
-        consistency = ctx.rule_pack.consistency if ctx.rule_pack else None
-        formats = Consistency(consistency.data_type_formats if consistency else {})
+        formats = ctx.rule_pack.consistency.data_type_formats if ctx.rule_pack else {}
         for finding in check_datasets(
             members, formats, metadata_folders=plan.metadata_folders, data_folders=plan.data_folders
         ):

@@ -105,13 +105,6 @@ class DatasetFile:
         return self.path.replace("\\", "/").rsplit("/", 1)[0] if "/" in self.path else "."
 
 
-@dataclass(frozen=True)
-class Consistency:
-    """Which metadata facts to compare with which data facts (from the rule pack's `consistency` section)."""
-
-    data_type_formats: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-
-
 def accepted_extension(name: str) -> bool:
     return name.endswith(ACCEPTED_DATA_EXTENSIONS)
 
@@ -141,12 +134,12 @@ def _count_checks(meta: DatasetFile, data: DatasetFile) -> list[Finding]:
     return findings
 
 
-def _format_check(meta: DatasetFile, data: DatasetFile, consistency: Consistency) -> list[Finding]:
+def _format_check(meta: DatasetFile, data: DatasetFile, formats: Mapping[str, tuple[str, ...]]) -> list[Finding]:
     declared = meta.facts.get("data_type")
     file_format = data.facts.get("format")
     if not isinstance(declared, dict) or not file_format:
         return []
-    expected = consistency.data_type_formats.get(declared["value"])
+    expected = formats.get(declared["value"])
     if expected is None or file_format in expected:
         return []
     return [
@@ -162,7 +155,7 @@ def _format_check(meta: DatasetFile, data: DatasetFile, consistency: Consistency
 
 def check_datasets(
     files: Sequence[DatasetFile],
-    consistency: Consistency,
+    formats: Mapping[str, tuple[str, ...]],
     *,
     metadata_folders: Sequence[str] = (),
     data_folders: Sequence[str] = (),
@@ -191,7 +184,7 @@ def check_datasets(
             findings.extend(SEVERAL_DATA_FILES.finding(p.path, dataset_id=dataset_id, files=names) for p in partners)
         if len(partners) == 1 and len(metas) == 1:
             findings += _count_checks(metas[0], partners[0])
-            findings += _format_check(metas[0], partners[0], consistency)
+            findings += _format_check(metas[0], partners[0], formats)
     if metadata_folders:
         for dataset_id, partners in data.items():
             if dataset_id not in metadata:
