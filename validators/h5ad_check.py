@@ -199,7 +199,7 @@ class H5adCheck:
                 problem = f"missing {', '.join(missing)} (the root holds {found})"
             self.add(MISSING_ELEMENT, "/", problem=problem)
         for name in ("obs", "var"):
-            if name in self.file and not isinstance(self.file[name], h5py.Group):
+            if name in self.file and not isinstance(self.file[name], h5py.Group) and not self._legacy_table(name):
                 self.add(DATAFRAME, name, problem="must be a group (a dataframe)")
                 missing.append(name)
         return not any(m in ("obs", "var") for m in missing)
@@ -211,6 +211,8 @@ class H5adCheck:
         import h5py
 
         group = self.file[path]
+        if self._legacy_table(path):
+            return self._legacy_dataframe(path, group)
         self._encoding(group, path, expected=("dataframe",))
         index_name = _text(group.attrs.get("_index"))
         if index_name is None or index_name not in group:
@@ -236,6 +238,25 @@ class H5adCheck:
             self._column(f"{path}/{column}", group[column], length)
         return length, [c for c in columns if c in group]
 
+    def _legacy_table(self, path: str) -> bool:
+        """anndata before 0.7 stored obs and var as one structured dataset (a record array) with an index field."""
+        import h5py
+
+        element = self.file.get(path)
+        return self.legacy and isinstance(element, h5py.Dataset) and element.dtype.names is not None
+
+    def _legacy_dataframe(self, path: str, table: Any) -> tuple[int, list[str]] | None:
+        names = list(table.dtype.names)
+        index_name = next((n for n in ("index", "_index") if n in names), None)
+        if table.ndim != 1 or index_name is None:
+            self.add(DATAFRAME, path, problem="a legacy (record array) table needs one dimension and an index field")
+            return None
+        values = np.asarray(table.fields(index_name)[()])
+        if values.dtype.kind == "S":
+            values = np.char.decode(values, "utf-8", errors="replace")
+        self._index_values(f"{path}/{index_name}", values.astype(object))
+        return table.shape[0], []  # its columns are decoded by anndata's legacy reader, not checked one by one
+
     def _index_values(self, path: str, dset: Any) -> None:
         import pandas as pd
 
@@ -243,7 +264,7 @@ class H5adCheck:
             return
         hashes = []
         empty = 0
-        strings = dset.asstr() if dset.dtype.kind in "OS" else dset
+        strings = dset.asstr() if hasattr(dset, "asstr") and dset.dtype.kind in "OS" else dset
         for start in range(0, dset.shape[0], INDEX_CHUNK):
             chunk = np.asarray(strings[start : start + INDEX_CHUNK], dtype=object)
             empty += int(np.count_nonzero(pd.Series(chunk).str.strip().eq("")))
