@@ -136,7 +136,7 @@ def atlas_show(name: str, data_dir: Path | None, fmt: str) -> int:
 
 @click.command("status")
 @click.option("--atlas", help="Only runs of this atlas.")
-@click.option("--limit", type=int, default=10, show_default=True, help="How many runs.")
+@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True, help="How many runs.")
 @data_dir_option
 @format_option
 def status_command(atlas: str | None, limit: int, data_dir: Path | None, fmt: str) -> int:

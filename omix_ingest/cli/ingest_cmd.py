@@ -25,6 +25,8 @@ from omix_ingest.gate import PRIORITIES, Gate, GateResult
 from omix_ingest.reporters.text import TextReporter
 from omix_ingest.signing import sign
 
+PREPOSITIONS = {"add": "into", "update": "in", "delete": "from", "move": ":"}
+
 
 @dataclass(frozen=True)
 class IngestArgs:
@@ -74,8 +76,8 @@ def render(result: GateResult, fmt: str, quiet: int = 0) -> None:
         click.echo("nothing to do: no datasets found")
     refused = len(result.refused)
     click.echo(
-        f"run {result.run_id}: {result.action} into {result.atlas}: {len(result.rows) - refused} file(s) "
-        f"ok, {refused} refused"
+        f"run {result.run_id}: {result.action} {PREPOSITIONS.get(result.action, 'in')} {result.atlas}: "
+        f"{len(result.rows) - refused} file(s) ok, {refused} refused"
     )
 
 
