@@ -105,3 +105,19 @@ def test_json_in_the_data_folder_is_not_metadata(run_cli, tmp_path):
     files = {f["path"]: [x["code"] for x in f["findings"]] for f in run(run_cli, tmp_path).json()["files"]}
     assert files[str(tmp_path / "metadata" / "GSE1_GPL1.json")] == []
     assert files[str(tmp_path / "data" / "GSE1_GPL1.json")] == ["OMX603", "OMX604"]  # never read as metadata
+
+
+def test_vcf_naming_and_index_files(run_cli, tmp_path):
+    import shutil
+
+    dataset(tmp_path, "GSE1_GPL1", data_name="", kw_data_type="Mutation", total_num_samples=2)
+    (tmp_path / "data").mkdir()
+    source = FIXTURES / "data" / "positive" / "GSE400002_calls.vcf.gz"
+    shutil.copyfile(source, tmp_path / "data" / "GSE1_GPL1.vcf.gz")
+    shutil.copyfile(source.with_name(source.name + ".tbi"), tmp_path / "data" / "GSE1_GPL1.vcf.gz.tbi")
+    result = run(run_cli, tmp_path)
+    files = {Path(f["path"]).name: f["findings"] for f in result.json()["files"]}
+    assert [f["code"] for f in files["GSE1_GPL1.vcf.gz"]] == ["OMX604"]
+    assert files["GSE1_GPL1.vcf.gz"][0]["fix"].startswith("rename it to GSE1_GPL1.vcf.bgz")
+    assert [f["code"] for f in files["GSE1_GPL1.vcf.gz.tbi"]] == ["OMX604"]  # no OMX602/OMX603 for an index
+    assert files["GSE1_GPL1.json"] == []

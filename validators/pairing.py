@@ -105,8 +105,22 @@ class DatasetFile:
         return self.path.replace("\\", "/").rsplit("/", 1)[0] if "/" in self.path else "."
 
 
+INDEX_SUFFIXES = (".tbi", ".csi")
+
+
 def accepted_extension(name: str) -> bool:
     return name.endswith(ACCEPTED_DATA_EXTENSIONS)
+
+
+def _extension_fix(name: str) -> str | None:
+    lowered = name.lower()
+    if lowered.endswith(".vcf.gz"):
+        return f"rename it to {name[:-3]}.bgz: Polly takes BGZF-compressed VCF as .vcf.bgz"
+    if lowered.endswith(INDEX_SUFFIXES):
+        return "leave index files out of the data folder: Polly does not ingest them"
+    if lowered.endswith(ACCEPTED_DATA_EXTENSIONS):
+        return f"write the extension in lower case: {name[: name.rfind('.')]}{name[name.rfind('.') :].lower()}"
+    return None
 
 
 def _count_checks(meta: DatasetFile, data: DatasetFile) -> list[Finding]:
@@ -172,7 +186,13 @@ def check_datasets(
         elif file.role == "data":
             if not accepted_extension(file.name):
                 accepted = " ".join(ACCEPTED_DATA_EXTENSIONS)
-                findings.append(EXTENSION_NOT_ACCEPTED.finding(file.path, name=file.name, accepted=accepted))
+                findings.append(
+                    EXTENSION_NOT_ACCEPTED.finding(
+                        file.path, name=file.name, accepted=accepted, fix=_extension_fix(file.name)
+                    )
+                )
+            if file.name.lower().endswith(INDEX_SUFFIXES):
+                continue  # an index travels with its data file: no dataset of its own, no second data file
             data.setdefault(dataset_id, []).append(file)
     for dataset_id, metas in metadata.items():
         partners = data.get(dataset_id, [])
