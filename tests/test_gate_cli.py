@@ -240,42 +240,22 @@ def test_concurrent_ingestion_is_serialised_not_corrupted(tmp_path):
     env = dict(os.environ)
     _many(tmp_path / "shared", 12, size_rows=200)
     _many(tmp_path / "own", 6, prefix="GSM", size_rows=200)
-    first = _omix(
-        "add",
-        "--atlas",
-        ATLAS,
-        "--metadata",
-        tmp_path / "shared" / "metadata",
-        "--data",
-        tmp_path / "shared" / "data",
-        "--format",
-        "json",
-        env=env,
-    )
-    second = _omix(
-        "add",
-        "--atlas",
-        ATLAS,
-        "--metadata",
-        tmp_path / "shared" / "metadata",
-        "--data",
-        tmp_path / "shared" / "data",
-        "--format",
-        "json",
-        env=env,
-    )
-    third = _omix(
-        "add",
-        "--atlas",
-        ATLAS,
-        "--metadata",
-        tmp_path / "own" / "metadata",
-        "--data",
-        tmp_path / "own" / "data",
-        "--format",
-        "json",
-        env=env,
-    )
+
+    def add_json(root: Path) -> subprocess.Popen[str]:
+        return _omix(
+            "add",
+            "--atlas",
+            ATLAS,
+            "--metadata",
+            root / "metadata",
+            "--data",
+            root / "data",
+            "--format",
+            "json",
+            env=env,
+        )
+
+    first, second, third = add_json(tmp_path / "shared"), add_json(tmp_path / "shared"), add_json(tmp_path / "own")
     bodies = [json.loads(p.communicate(timeout=300)[0]) for p in (first, second, third)]
     ingested: dict[str, int] = {}
     for body in bodies:
