@@ -14,7 +14,7 @@ from omix_ingest.selection import Selection
 from omix_ingest.templates import load_template_file
 from omix_ingest.validation import ValidateOptions, for_all_formats, validate
 from validators.model import Severity
-from validators.registry import load_validators
+from validators.registry import collect_rules, load_validators
 from validators.template import Template, load_template
 
 
@@ -60,7 +60,7 @@ def validate_datasets(
     if scope not in (None, "basic", "advanced"):
         raise UsageError(f"scope must be 'basic', 'advanced' or None, not {scope!r}")
     validators = load_validators()
-    codes = [r.code for v in validators for r in v.rules]
+    codes = list(collect_rules(validators))
     options = ValidateOptions(
         paths=paths,
         metadata_dir=Path(metadata) if metadata is not None else None,

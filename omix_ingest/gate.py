@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from omix_ingest.backend import AtlasSchemas, Backend, IngestItem, Outcome
 from omix_ingest.errors import UsageError
 from omix_ingest.packs import resolve_rule_pack
-from omix_ingest.plan import ROLE_DATA, ROLE_METADATA
+from omix_ingest.plan import ROLE_DATA, ROLE_METADATA, PlannedFile
 from omix_ingest.report import FileReport, Report
 from omix_ingest.runner import default_jobs, file_sha256
 from omix_ingest.signing import verify
@@ -162,22 +162,14 @@ class Gate:
         for folder in (metadata_dir, data_dir):
             if folder is not None and not folder.is_dir():
                 raise UsageError(f"{folder} is not a folder")
-        template, samples, rules = self.templates(atlas, source, data_type)
-        pack = resolve_rule_pack(rules)
-        options = ValidateOptions(
-            metadata_dir=metadata_dir,
-            data_dir=data_dir,
-            template=template,
-            sample_templates=samples,
-            rule_pack=pack,
-            jobs=self.jobs,
-            scope=None,
-        )
+        options = self.options(atlas, metadata_dir, data_dir, source, data_type)
+        plan = build_plan(options)  # one walk serves the report check, validation and pairing
+        entries = plan.deduplicated()
         notes: list[str] = []
-        report = self._reusable_report(report_path, options, notes) if report_path else None
+        report = self._reusable_report(report_path, options, entries, notes) if report_path else None
         if report is None:
-            report = validate(options)
-        datasets = self._datasets(options, report)
+            report = validate(options, plan=plan)
+        datasets = self._datasets(entries, report)
         existing = self.backend.existing(atlas, sorted(datasets))
         for dataset in datasets.values():
             self._decide(dataset, mode=mode, validation=validation, present=dataset.dataset_id in existing)
@@ -202,7 +194,24 @@ class Gate:
         self._finish(run_id, rows)
         return GateResult(mode, atlas, run_id, tuple(rows), report, tuple(notes))
 
-    def _reusable_report(self, path: Path, options: ValidateOptions, notes: list[str]) -> Report | None:
+    def options(
+        self, atlas: str, metadata_dir: Path | None, data_dir: Path | None, source: str | None, data_type: str | None
+    ) -> ValidateOptions:
+        """How to validate datasets for this atlas: its templates and rule pack, each file's own scope."""
+        template, samples, rules = self.templates(atlas, source, data_type)
+        return ValidateOptions(
+            metadata_dir=metadata_dir,
+            data_dir=data_dir,
+            template=template,
+            sample_templates=samples,
+            rule_pack=resolve_rule_pack(rules),
+            jobs=self.jobs,
+            scope=None,
+        )
+
+    def _reusable_report(
+        self, path: Path, options: ValidateOptions, entries: list[PlannedFile], notes: list[str]
+    ) -> Report | None:
         """A signed report whose template and file hashes match the current bytes; otherwise None (and why)."""
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -221,7 +230,7 @@ class Gate:
             notes.append(f"report {path} was made with another rule pack; validated again")
             return None
         by_path = {f.path: f for f in report.files}
-        for entry in build_plan(options).deduplicated():
+        for entry in entries:
             recorded = by_path.get(str(entry.path))
             if recorded is None or recorded.sha256 != file_sha256(entry.path)[0]:
                 notes.append(f"{entry.path} changed (or is new) since report {path}; validated again")
@@ -229,10 +238,10 @@ class Gate:
         notes.append(f"reused signed report {path}")
         return report
 
-    def _datasets(self, options: ValidateOptions, report: Report) -> dict[str, _Dataset]:
+    def _datasets(self, entries: list[PlannedFile], report: Report) -> dict[str, _Dataset]:
         files = {f.path: f for f in report.files}
         datasets: dict[str, _Dataset] = {}
-        for entry in build_plan(options).deduplicated():
+        for entry in entries:
             dataset_id = dataset_id_of(entry.path.name)
             dataset = datasets.setdefault(dataset_id, _Dataset(dataset_id))
             if entry.role == ROLE_METADATA:

@@ -17,7 +17,7 @@ from omix_ingest.errors import UsageError
 from omix_ingest.gate import PRIORITIES, Gate, GateResult
 from omix_ingest.local_backend import LocalBackend
 from omix_ingest.polly_client import workspace_job
-from omix_ingest.validation import ValidateOptions, validate
+from omix_ingest.validation import validate
 from validators.model import Severity
 from validators.naming import dataset_id_of
 from validators.template import TemplateError, load_template
@@ -235,23 +235,12 @@ class OmixAtlas:
         if set(config) - {"source", "datatype"}:
             raise paramException("Param Error", "schema_config takes the keys source and datatype")
         try:
-            template, samples, rules = self._gate.templates(repo, config.get("source"), config.get("datatype"))
+            options = self._gate.options(repo, metadata, data, config.get("source"), config.get("datatype"))
         except AtlasNotFound as exc:
             raise AtlasNotFoundException("Invalid Repo Id/ Repo Name passed.", str(exc)) from None
         except TemplateError as exc:
             raise paramException("Param Error", str(exc)) from None
-        from omix_ingest.packs import resolve_rule_pack
-
-        report = validate(
-            ValidateOptions(
-                metadata_dir=metadata,
-                data_dir=data,
-                template=template,
-                sample_templates=samples,
-                rule_pack=resolve_rule_pack(rules),
-                scope=None,
-            )
-        )
+        report = validate(options)
         status: dict[str, bool] = {}
         for file in report.files:
             dataset_id = dataset_id_of(Path(file.path).name)

@@ -5,7 +5,6 @@ a dataset whose data upload failed is left out of the metadata, and nothing is i
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -14,6 +13,7 @@ from typing import Any
 
 from omix_ingest.backend import AtlasNotFound, AtlasSchemas, BackendError, ExistingDataset, IngestItem, Outcome
 from omix_ingest.polly_client import PollyClient, PollyError, PollyLockedError, PollyUnreachable
+from omix_ingest.runner import file_sha256
 from omix_ingest.template_cache import TemplateCache
 
 MULTIPART_THRESHOLD = 25 * 1024 * 1024  # as the SDK: multipart above 25 MB
@@ -182,7 +182,7 @@ class PollyBackend:
 
         if item.data_path is None:
             return None, credentials
-        if item.data_sha256 is not None and _sha256(item.data_path) != item.data_sha256:
+        if item.data_sha256 is not None and file_sha256(item.data_path)[0] != item.data_sha256:
             return "the data file changed after it was validated; validate it again", credentials
         config = TransferConfig(multipart_threshold=MULTIPART_THRESHOLD, multipart_chunksize=MULTIPART_THRESHOLD)
         for attempt in (1, 2):
@@ -284,8 +284,3 @@ def _s3_errors() -> tuple[type[Exception], ...]:
 
 
 _S3_ERRORS = _s3_errors()
-
-
-def _sha256(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()

@@ -56,10 +56,11 @@ def build_plan(options: ValidateOptions) -> Plan:
     return plan
 
 
-def validate(options: ValidateOptions, validators: list[Validator] | None = None) -> Report:
+def validate(options: ValidateOptions, validators: list[Validator] | None = None, plan: Plan | None = None) -> Report:
+    """Validate what `options` name; `plan` lets a caller that already walked the folders reuse that walk."""
     if not options.paths and options.metadata_dir is None and options.data_dir is None:
         raise UsageError("nothing to validate: give files or folders, or --metadata DIR / --data DIR")
-    plan = build_plan(options)
+    plan = plan if plan is not None else build_plan(options)
     if options.template is None and any(is_metadata_name(p.path.name) and p.role != ROLE_DATA for p in plan.files):
         raise UsageError(
             "metadata files need a template: pass --template FILE (a schema document or a "

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from validators.context import Fact, ValidationContext
-from validators.hdf5 import HDF5_READ_ERROR, open_hdf5, walk
+from validators.hdf5 import HDF5_READ_ERROR, open_hdf5, scan
 from validators.hdf5 import RULES as HDF5_RULES
 from validators.model import Finding, Location, Rule, Severity
 
@@ -115,9 +115,7 @@ class GctxValidator:
     def _check(self, handle: Any, display: str, ctx: ValidationContext) -> Iterator[Finding | Fact]:
         import h5py
 
-        links: list[Finding] = []
-        for _ in walk(handle, display, links):
-            pass
+        links = scan(handle, display)
         yield from links
         if links:
             return

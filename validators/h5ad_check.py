@@ -32,8 +32,8 @@ from validators.h5ad_rules import (
     STRINGS,
     UNS_TOO_DEEP,
 )
-from validators.hdf5 import HDF5_READ_ERROR, unsafe_paths, walk
-from validators.model import Finding, Location, Rule, Severity
+from validators.hdf5 import HDF5_READ_ERROR, scan, unsafe_paths
+from validators.model import Location, Rule, Severity
 
 # (encoding-type) → (kind, known versions), from the AnnData on-disk specification.
 ENCODINGS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -94,9 +94,7 @@ class H5adCheck:
     # ------------------------------------------------------------------------------------------------ run
 
     def run(self) -> None:
-        link_findings: list[Finding] = []
-        for _ in walk(self.file, self.display, link_findings):
-            pass
+        link_findings = scan(self.file, self.display)
         for finding in link_findings:
             self.out.add(finding)
         self.unsafe = unsafe_paths(link_findings)

@@ -142,6 +142,14 @@ def walk(group: Any, display: str, findings: list[Finding], prefix: str = "") ->
             yield from walk(obj, display, findings, path)
 
 
+def scan(handle: Any, display: str) -> list[Finding]:
+    """Walk the whole file once for links leaving it and objects that cannot be opened."""
+    findings: list[Finding] = []
+    for _ in walk(handle, display, findings):
+        pass
+    return findings
+
+
 def unsafe_paths(findings: list[Finding]) -> set[str]:
     """Element paths that must not be read (external links, outside virtual datasets, unreadable objects)."""
     return {f.location.pointer for f in findings if f.code in (LINK_OUTSIDE.code, HDF5_READ_ERROR.code)}
