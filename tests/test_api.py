@@ -88,3 +88,8 @@ def test_report_hashes_are_the_files_sha256():
         assert entry.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
         assert entry.size == path.stat().st_size
         assert "sha256" not in entry.facts
+
+
+def test_selection_knows_cross_file_codes():
+    report = validate_datasets(SINGLE_CELL, METADATA / "positive", select=["OMX6", "OMX118"])
+    assert not report.failed
