@@ -15,7 +15,8 @@ from omix_ingest.emulator import EmulatorServer
 from .conftest import ROOT, SINGLE_CELL, write_json
 from .gate_helpers import bulk_doc, make_dataset
 
-SDK_VENV = ROOT / ".sdk-venv"
+# Built by the test on first use, in an ignored folder inside the repository (never a link to elsewhere).
+SDK_VENV = ROOT / ".test-envs" / "polly-python-2.5.0"
 SDK_REQUIREMENTS = ["polly-python==2.5.0", "pandas==2.0.3"]  # the versions polly-wire.md was recorded with
 TOKEN = "sdk-token-0000"
 
