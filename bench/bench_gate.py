@@ -91,7 +91,7 @@ def main() -> None:
         if validate.returncode != 0 or add.returncode != 0:
             raise SystemExit(f"unexpected failure: validate {validate.returncode}, add {add.returncode}")
         files = sorted([*metadata.iterdir(), *data.iterdir()])
-        from omix_ingest.runner import file_sha256
+        from omix_ingest.run.runner import file_sha256
 
         start = time.perf_counter()
         for path in files:

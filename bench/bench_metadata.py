@@ -103,9 +103,9 @@ def main() -> None:
     import jsonschema_rs
     from jsonschema import Draft202012Validator
 
-    from omix_ingest.packs import resolve_rule_pack
-    from omix_ingest.templates import load_template_file
-    from validators.conformance import CompiledTemplate
+    from omix_ingest.run.packs import resolve_rule_pack
+    from omix_ingest.run.templates import load_template_file
+    from validators.metadata.conformance import CompiledTemplate
 
     work = Path(tempfile.mkdtemp(prefix="omix-bench-"))
     try:

@@ -7,15 +7,15 @@ from pathlib import Path
 from typing import Any
 
 from omix_ingest.errors import UsageError
-from omix_ingest.packs import resolve_rule_pack
-from omix_ingest.report import Report
-from omix_ingest.runner import default_jobs
-from omix_ingest.selection import Selection
-from omix_ingest.templates import load_template_file
-from omix_ingest.validation import ValidateOptions, for_all_formats, validate
-from validators.model import Severity
+from omix_ingest.report.model import Report
+from omix_ingest.run.packs import resolve_rule_pack
+from omix_ingest.run.runner import default_jobs
+from omix_ingest.run.selection import Selection
+from omix_ingest.run.templates import load_template_file
+from omix_ingest.run.validation import ValidateOptions, for_all_formats, validate
+from validators.core.model import Severity
+from validators.core.template import Template, load_template
 from validators.registry import collect_rules, load_validators
-from validators.template import Template, load_template
 
 
 def _as_template(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from validators.model import Rule
+from validators.core.model import Rule
 from validators.registry import collect_rules, load_validators
 
 

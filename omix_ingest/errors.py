@@ -9,9 +9,9 @@ from __future__ import annotations
 import enum
 
 from omix_ingest.backend import AtlasNotFound, BackendError
+from validators.core.rulepack import RulePackError
+from validators.core.template import TemplateError
 from validators.registry import PluginError
-from validators.rulepack import RulePackError
-from validators.template import TemplateError
 
 
 class ExitCode(enum.IntEnum):

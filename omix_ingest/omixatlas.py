@@ -12,15 +12,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from omix_ingest.atlas.backend import LocalBackend
 from omix_ingest.backend import AtlasNotFound, Backend, BackendError
 from omix_ingest.errors import UsageError
-from omix_ingest.gate import PRIORITIES, Gate, GateResult
-from omix_ingest.local_backend import LocalBackend
-from omix_ingest.polly_client import workspace_job
-from omix_ingest.validation import validate
-from validators.model import Severity
-from validators.naming import dataset_id_of
-from validators.template import TemplateError, load_template
+from omix_ingest.gate.ingestion import PRIORITIES, Gate, GateResult
+from omix_ingest.polly.client import workspace_job
+from omix_ingest.run.validation import validate
+from validators.core.model import Severity
+from validators.core.naming import dataset_id_of
+from validators.core.template import TemplateError, load_template
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -106,8 +106,8 @@ class OmixAtlas:
         if backend == "local":
             self.backend: Backend = self._local
         elif backend == "polly":
-            from omix_ingest.polly_backend import PollyBackend
-            from omix_ingest.polly_client import PollyClient
+            from omix_ingest.polly.backend import PollyBackend
+            from omix_ingest.polly.client import PollyClient
 
             client = PollyClient(token, env, base_url=base_url)
             client.me()  # as the SDK: a bad token fails here, with PollyAuthError
@@ -259,7 +259,7 @@ class OmixAtlas:
             raise paramException("Param Error", "workspace_id should be an int")
         if not isinstance(workspace_path, str) or not workspace_path:
             raise paramException("Param Error", "workspace_path should be a non-empty string")
-        from omix_ingest.polly_backend import PollyBackend
+        from omix_ingest.polly.backend import PollyBackend
 
         if isinstance(self.backend, PollyBackend):
             return self.backend.client.save_to_workspace(repo, dataset_id, workspace_id, workspace_path)

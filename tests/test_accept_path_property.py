@@ -6,10 +6,10 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from omix_ingest.packs import resolve_rule_pack
-from omix_ingest.templates import load_template_file
-from validators.context import ValidationContext
-from validators.model import Location
+from omix_ingest.run.packs import resolve_rule_pack
+from omix_ingest.run.templates import load_template_file
+from validators.core.context import ValidationContext
+from validators.core.model import Location
 
 from .conftest import SINGLE_CELL, good_doc
 from .test_metadata_fixtures import fast_and_full

@@ -8,7 +8,7 @@ import pytest
 
 from omix_ingest import validate_datasets
 from omix_ingest.errors import UsageError
-from omix_ingest.report import Report
+from omix_ingest.report.model import Report
 
 from .conftest import METADATA, SINGLE_CELL, good_doc, write_json
 

@@ -92,7 +92,7 @@ def test_missing_file_is_a_finding_not_a_traceback(run_cli, tmp_path):
 
 
 def test_unreadable_path_is_a_finding(tmp_path):
-    from validators.unreadable import ReadLimits, read_bytes
+    from validators.core.unreadable import ReadLimits, read_bytes
 
     folder = tmp_path / "GSE2_GPL1.json"
     folder.mkdir()  # a folder where a file is expected: unreadable even for root

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from validators.context import ValidationContext
-from validators.model import Finding
+from validators.core.context import ValidationContext
+from validators.core.model import Finding
 from validators.registry import load_validators
 
 from .conftest import FIXTURES

@@ -244,7 +244,7 @@ def test_storage_failure_mid_batch_leaves_no_half_dataset(atlas, tmp_path, monke
     metadata is not stored either), the others go in, and the store stays consistent."""
     import errno
 
-    from omix_ingest.store import LocalStore
+    from omix_ingest.atlas.store import LocalStore
 
     for i in range(1, 4):
         make_dataset(tmp_path, f"GSE{i}_GPL1")

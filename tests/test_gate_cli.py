@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from omix_ingest.store import LocalStore
+from omix_ingest.atlas.store import LocalStore
 
 from .conftest import ROOT, SINGLE_CELL, write_json
 from .gate_helpers import ATLAS, bulk_doc, make_dataset, read_json
@@ -103,7 +103,7 @@ def test_forged_report_is_not_trusted(run_cli, tmp_path):
 
 
 def test_metadata_changed_between_validation_and_storing_is_refused(tmp_path):
-    from omix_ingest.gate import Gate, _Dataset
+    from omix_ingest.gate.ingestion import Gate, _Dataset
 
     make_dataset(tmp_path, "GSE1_GPL1")
     dataset = _Dataset("GSE1_GPL1", tmp_path / "metadata" / "GSE1_GPL1.json", [tmp_path / "data" / "GSE1_GPL1.gct"])

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from validators.model import Severity
+from validators.core.model import Severity
 
 from .test_data_fixtures import DATA, findings_of
 

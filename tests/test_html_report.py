@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from omix_ingest.report import FileReport, Report
-from omix_ingest.reporters.html import HtmlReporter
-from validators.model import Finding, Location, Severity
+from omix_ingest.report.model import FileReport, Report
+from omix_ingest.report.reporters.html import HtmlReporter
+from validators.core.model import Finding, Location, Severity
 
 from .conftest import METADATA, SINGLE_CELL
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from validators.jsonread import parse_json_text, pointer
-from validators.model import Location
-from validators.unreadable import ReadLimits, decode_utf8
+from validators.core.jsonread import parse_json_text, pointer
+from validators.core.model import Location
+from validators.core.unreadable import ReadLimits, decode_utf8
 
 TEXT = """{
   "a": 1,

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from omix_ingest.packs import resolve_rule_pack
-from omix_ingest.templates import load_template_file
-from validators.context import ValidationContext
-from validators.jsonread import read_json_object
-from validators.metadata import MetadataValidator
-from validators.model import Finding
+from omix_ingest.run.packs import resolve_rule_pack
+from omix_ingest.run.templates import load_template_file
+from validators.core.context import ValidationContext
+from validators.core.jsonread import read_json_object
+from validators.core.model import Finding
+from validators.metadata.validator import MetadataValidator
 
 from .conftest import METADATA, SINGLE_CELL
 

@@ -12,8 +12,8 @@ import pytest
 
 from omix_ingest import OmixAtlas
 from omix_ingest.backend import BackendError
-from omix_ingest.emulator import BUCKET, EmulatorServer
-from omix_ingest.polly_client import PollyAuthError, PollyClient, PollyError, PollyUnreachable
+from omix_ingest.polly.client import PollyAuthError, PollyClient, PollyError, PollyUnreachable
+from omix_ingest.polly.emulator import BUCKET, EmulatorServer
 
 from .conftest import ROOT, SINGLE_CELL, TEMPLATES, write_json
 from .gate_helpers import bulk_doc, folders, make_dataset, statuses
@@ -285,7 +285,7 @@ def test_the_token_never_leaks(emulator, repo, tmp_path, isolated_state):
 
 
 def test_template_cache_revalidates_with_etags_and_survives_an_outage(emulator, repo, tmp_path, capsys):
-    from omix_ingest.template_cache import TemplateCache
+    from omix_ingest.polly.template_cache import TemplateCache
 
     cache = TemplateCache(tmp_path / "cache", ttl=0)
     client = PollyClient(TOKEN, base_url=emulator.url)

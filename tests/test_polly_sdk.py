@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from omix_ingest.emulator import EmulatorServer
+from omix_ingest.polly.emulator import EmulatorServer
 
 from .conftest import ROOT, SINGLE_CELL, write_json
 from .gate_helpers import bulk_doc, make_dataset

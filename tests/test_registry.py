@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from omix_ingest.docs import render_pages
-from validators.model import CODE_PATTERN, Rule, Severity
+from validators.core.model import CODE_PATTERN, Rule, Severity
 from validators.registry import PluginError, collect_rules, load_validators
 
 from .conftest import METADATA, ROOT
@@ -56,8 +56,8 @@ def test_duplicate_code_is_refused():
 
 
 PLUGIN = """
-from validators.context import Fact
-from validators.model import Location, Rule, Severity
+from validators.core.context import Fact
+from validators.core.model import Location, Rule, Severity
 
 ODD = Rule("OMX700", "odd-biom", Severity.WARNING, "Odd", "odd file {name}", "why", bad="b", good="g")
 

@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from omix_ingest.reporters.github import annotation
-from validators.model import Finding, Location, Severity
+from omix_ingest.report.reporters.github import annotation
+from validators.core.model import Finding, Location, Severity
 
 from .conftest import METADATA, SINGLE_CELL
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 import rules
-from omix_ingest.packs import resolve_rule_pack
-from validators.rulepack import RulePackError, load_rule_pack
+from omix_ingest.run.packs import resolve_rule_pack
+from validators.core.rulepack import RulePackError, load_rule_pack
 
 from .conftest import FIXTURES, SINGLE_CELL, good_doc, write_json
 

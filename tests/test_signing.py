@@ -5,7 +5,7 @@ from __future__ import annotations
 import stat
 
 from omix_ingest.paths import config_dir
-from omix_ingest.signing import KEY_FILE, sign, signing_key, verify
+from omix_ingest.report.signing import KEY_FILE, sign, signing_key, verify
 
 
 def test_key_is_created_once_with_mode_0600():

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from omix_ingest.templates import load_template_file
-from validators.conformance import CompiledTemplate
-from validators.template import TemplateError, load_template
+from omix_ingest.run.templates import load_template_file
+from validators.core.template import TemplateError, load_template
+from validators.metadata.conformance import CompiledTemplate
 
 from .conftest import SINGLE_CELL, TEMPLATES
 

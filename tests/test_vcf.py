@@ -8,8 +8,8 @@ import sys
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from validators.context import Fact, ValidationContext
-from validators.vcf import VcfValidator
+from validators.core.context import Fact, ValidationContext
+from validators.vcf.validator import VcfValidator
 
 from .test_data_fixtures import DATA
 
@@ -42,8 +42,8 @@ def test_sample_count_fact():
 def line_pass_findings(text: str, *, fast: bool) -> list[tuple[str, str]]:
     import io
 
-    from validators.capped import CappedFindings
-    from validators.vcf import _LinePass
+    from validators.core.capped import CappedFindings
+    from validators.vcf.validator import _LinePass
 
     out = CappedFindings(cap=1000)
     checker = _LinePass("f.vcf", out)
@@ -93,6 +93,6 @@ def test_index_older_than_the_data_is_reported(tmp_path):
 
 
 def line_codes(path):
-    from validators.model import Finding
+    from validators.core.model import Finding
 
     return [f.code for f in VcfValidator().validate(path, ValidationContext()) if isinstance(f, Finding)]

@@ -4,7 +4,7 @@ This package never imports `omix_ingest`. (It shares its import name with an unr
 omix-ingest in its own virtual environment.)
 """
 
-from validators.context import Fact, ValidationContext
-from validators.model import Finding, Location, Rule, Severity
+from validators.core.context import Fact, ValidationContext
+from validators.core.model import Finding, Location, Rule, Severity
 
 __all__ = ["Fact", "Finding", "Location", "Rule", "Severity", "ValidationContext"]

@@ -13,14 +13,15 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from validators import identity, pairing, samples
-from validators.context import Fact, ValidationContext
-from validators.gct import GctValidator
-from validators.gctx import GctxValidator
-from validators.h5ad import H5adValidator
-from validators.metadata import MetadataValidator
-from validators.model import Finding, Rule, Severity
-from validators.vcf import VcfValidator
+from validators.core.context import Fact, ValidationContext
+from validators.core.model import Finding, Rule, Severity
+from validators.datasets import pairing, samples
+from validators.gct.gctx import GctxValidator
+from validators.gct.text import GctValidator
+from validators.h5ad.validator import H5adValidator
+from validators.metadata import identity
+from validators.metadata.validator import MetadataValidator
+from validators.vcf.validator import VcfValidator
 
 ENTRY_POINT_GROUP = "omix_ingest.validators"
 

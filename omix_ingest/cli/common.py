@@ -14,7 +14,7 @@ from omix_ingest.backend import AtlasNotFound, AtlasSchemas, BackendError
 from omix_ingest.errors import UsageError
 
 if TYPE_CHECKING:
-    from omix_ingest.local_backend import LocalBackend
+    from omix_ingest.atlas.backend import LocalBackend
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -74,8 +74,8 @@ def open_backend(choice: BackendChoice, data_dir: Path | None) -> tuple[Any, Loc
     local = open_local(data_dir)
     if choice.backend_name == "local":
         return local, local
-    from omix_ingest.polly_backend import PollyBackend
-    from omix_ingest.polly_client import PollyClient, PollyError
+    from omix_ingest.polly.backend import PollyBackend
+    from omix_ingest.polly.client import PollyClient, PollyError
 
     try:
         client = PollyClient(env=choice.polly_env, base_url=choice.api_url)
@@ -90,7 +90,7 @@ def open_backend(choice: BackendChoice, data_dir: Path | None) -> tuple[Any, Loc
 def fetch_schemas(choice: BackendChoice, data_dir: Path | None, atlas: str, lock: Path | None = None) -> AtlasSchemas:
     """An atlas's schemas from a lock file (no network at all), or from the chosen backend (cached for Polly)."""
     if lock is not None:
-        from omix_ingest.template_cache import read_lock
+        from omix_ingest.polly.template_cache import read_lock
 
         locked = read_lock(lock).get(atlas)
         if locked is None or "files" not in locked:
@@ -107,7 +107,7 @@ def fetch_schemas(choice: BackendChoice, data_dir: Path | None, atlas: str, lock
 
 
 def open_local(data_dir: Path | None) -> LocalBackend:
-    from omix_ingest.local_backend import LocalBackend
+    from omix_ingest.atlas.backend import LocalBackend
 
     try:
         return LocalBackend(data_dir)

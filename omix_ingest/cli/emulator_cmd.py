@@ -32,7 +32,7 @@ def emulator_group() -> None:
 def serve_command(host: str, port: int, s3_port: int, schemas: tuple[Path, ...], repos: tuple[str, ...]) -> int:
     """Serve until interrupted; once ready, print one JSON line with the API and S3 URLs. Clients must send the
     token in $POLLY_REFRESH_TOKEN (the emulator reads the same variable)."""
-    from omix_ingest.polly_client import TOKEN_ENV
+    from omix_ingest.polly.client import TOKEN_ENV
 
     token = os.environ.get(TOKEN_ENV)
     if not token:
@@ -40,7 +40,7 @@ def serve_command(host: str, port: int, s3_port: int, schemas: tuple[Path, ...],
     if len(schemas) != len(repos):
         raise UsageError("give one --repo for each --schema")
     try:
-        from omix_ingest.emulator import EmulatorServer
+        from omix_ingest.polly.emulator import EmulatorServer
     except ImportError as exc:
         raise UsageError(f"the emulator needs its extra: pip install 'omix-ingest[emulator]' ({exc})") from None
     documents = []

@@ -21,9 +21,9 @@ from omix_ingest.cli.common import (
     table,
 )
 from omix_ingest.errors import ExitCode
-from omix_ingest.gate import PRIORITIES, Gate, GateResult
-from omix_ingest.reporters.text import TextReporter
-from omix_ingest.signing import sign
+from omix_ingest.gate.ingestion import PRIORITIES, Gate, GateResult
+from omix_ingest.report.reporters.text import TextReporter
+from omix_ingest.report.signing import sign
 
 PREPOSITIONS = {"add": "into", "update": "in", "delete": "from", "move": ":"}
 

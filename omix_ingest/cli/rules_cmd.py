@@ -7,7 +7,7 @@ import json
 import click
 
 from omix_ingest.errors import UsageError
-from validators.model import Rule
+from validators.core.model import Rule
 from validators.registry import collect_rules, load_validators
 
 

@@ -9,10 +9,10 @@ import click
 
 from omix_ingest.cli.common import BackendChoice, backend_options, data_dir_option, fetch_schemas
 from omix_ingest.errors import UsageError
-from omix_ingest.packs import resolve_rule_pack
-from omix_ingest.template_cache import write_lock
-from validators.index_block import DEFAULT_VALIDATION_CHECK, INDEX_FLAGS
-from validators.template import INDEX_KEY, load_template
+from omix_ingest.polly.template_cache import write_lock
+from omix_ingest.run.packs import resolve_rule_pack
+from validators.core.template import INDEX_KEY, load_template
+from validators.metadata.index_block import DEFAULT_VALIDATION_CHECK, INDEX_FLAGS
 
 DEFAULT_LOCK = Path("omix.lock.json")
 
@@ -48,8 +48,8 @@ def template_group(
     template = load_template(schemas.dataset, name=atlas, source=source, data_type=data_type)
     body = template.metadata_template()
     if dataset_id is not None:
-        from validators.conformance import CompiledTemplate
-        from validators.naming import DATASET_ID_PATTERN
+        from validators.core.naming import DATASET_ID_PATTERN
+        from validators.metadata.conformance import CompiledTemplate
 
         if not DATASET_ID_PATTERN.match(dataset_id):
             raise UsageError(f"dataset id {dataset_id!r} must match [0-9A-Za-z_-]+")

@@ -11,18 +11,18 @@ from pathlib import Path
 import click
 
 from omix_ingest.cli.common import backend_options
-from omix_ingest.config import Config, load_config
 from omix_ingest.errors import ExitCode, UsageError
-from omix_ingest.packs import resolve_rule_pack
-from omix_ingest.reporters import REPORTERS
-from omix_ingest.runner import default_jobs
-from omix_ingest.selection import Selection
-from omix_ingest.templates import load_template_file
-from omix_ingest.validation import ValidateOptions, for_all_formats, validate
-from validators.model import Severity
+from omix_ingest.report.reporters import REPORTERS
+from omix_ingest.run.config import Config, load_config
+from omix_ingest.run.packs import resolve_rule_pack
+from omix_ingest.run.runner import default_jobs
+from omix_ingest.run.selection import Selection
+from omix_ingest.run.templates import load_template_file
+from omix_ingest.run.validation import ValidateOptions, for_all_formats, validate
+from validators.core.model import Severity
+from validators.core.template import Template
+from validators.core.unreadable import ReadLimits
 from validators.registry import collect_rules, load_validators
-from validators.template import Template
-from validators.unreadable import ReadLimits
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ def _atlas_templates(
 ) -> tuple[Template, dict[str, Template], str]:
     """The dataset- and sample-level templates and the rule pack of a local atlas."""
     from omix_ingest.cli.common import BackendChoice, fetch_schemas
-    from omix_ingest.gate import atlas_templates
+    from omix_ingest.gate.ingestion import atlas_templates
 
     choice = BackendChoice(args.backend_name, args.api_url, args.polly_env, args.s3_endpoint, args.offline)
     schemas = fetch_schemas(choice, args.atlas_data_dir, str(args.atlas), args.lock)

@@ -1,0 +1,1 @@
+"""The Polly OmixAtlas API: HTTP client, Backend, template cache, and the emulator tests run against."""

@@ -1,0 +1,138 @@
+"""Schema documents fetched from Polly, cached on disk and revalidated with ETags, and lock files for offline use.
+
+A cache entry is keyed by the API URL, the atlas and the schema type (the source/data-type choice is made after
+loading, from the whole document). Entries younger than the TTL are used as they are; older ones are revalidated
+(`If-None-Match`); when the server cannot be reached a cached copy is used with a warning. `--offline` never
+touches the network, and a missing template then names the command that fetches it. A lock file (schema bodies and
+their sha256) committed to a repository makes pre-commit and CI fully network-free.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from omix_ingest.errors import UsageError
+from omix_ingest.paths import cache_dir
+
+if TYPE_CHECKING:
+    from omix_ingest.polly.client import PollyClient
+
+DEFAULT_TTL_SECONDS = 24 * 3600
+LOCK_VERSION = 1
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    Path(tmp).replace(path)
+
+
+class TemplateCache:
+    def __init__(
+        self, root: Path | None = None, ttl: float = DEFAULT_TTL_SECONDS, lock: dict[str, Any] | None = None
+    ) -> None:
+        self.root = (root or cache_dir()) / "templates"
+        self.ttl = ttl
+        self.lock = lock or {}
+
+    def _path(self, url: str, atlas: str, schema_type: str) -> Path:
+        key = hashlib.sha256(f"{url}|{atlas}|{schema_type}".encode()).hexdigest()[:32]
+        return self.root / f"{key}.json"
+
+    def cached(self, url: str, atlas: str, schema_type: str) -> dict[str, Any] | None:
+        try:
+            return dict(json.loads(self._path(url, atlas, schema_type).read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            return None
+
+    def get(
+        self,
+        client: PollyClient,
+        url: str,
+        atlas: str,
+        schema_type: str,
+        *,
+        offline: bool = False,
+        optional: bool = False,
+    ) -> dict[str, Any] | None:
+        """The schema document: from the lock file, the fresh cache, or the server (revalidating the cache)."""
+        from omix_ingest.polly.client import PollyError, PollyUnreachable
+
+        locked = self.lock.get(atlas, {}).get(schema_type)
+        if locked is not None:
+            return dict(locked["document"])
+        entry = self.cached(url, atlas, schema_type)
+        if offline:
+            if entry is None:
+                if optional:
+                    return None
+                raise UsageError(
+                    f"no cached {schema_type} schema for atlas {atlas!r} and --offline was given; "
+                    f"run `omix template pull --atlas {atlas}` (or `omix template lock`) first"
+                )
+            return dict(entry["document"])
+        if entry is not None and time.time() - entry["fetched"] < self.ttl:
+            return dict(entry["document"])
+        try:
+            document, etag = client.schema(atlas, schema_type, entry.get("etag") if entry else None)
+        except PollyUnreachable as exc:
+            if entry is None:
+                raise
+            print(f"omix: warning: {exc}; using the cached {schema_type} schema of {atlas!r}", file=sys.stderr)
+            return dict(entry["document"])
+        except PollyError as exc:
+            if optional and exc.status == 404:
+                return None
+            raise
+        if document is None and entry is not None:  # 304: still current
+            document = entry["document"]
+        record = {
+            "url": url,
+            "atlas": atlas,
+            "schema_type": schema_type,
+            "etag": etag,
+            "fetched": time.time(),
+            "document": document,
+        }
+        _write_atomically(self._path(url, atlas, schema_type), json.dumps(record).encode())
+        return dict(document) if document is not None else None
+
+
+def lock_entry(document: dict[str, Any]) -> dict[str, Any]:
+    body = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+    return {"sha256": hashlib.sha256(body).hexdigest(), "document": document}
+
+
+def read_lock(path: Path) -> dict[str, Any]:
+    """The atlases of a lock file, each checked against its recorded sha256."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"lock file {path} does not exist; create it with `omix template lock`") from None
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"lock file {path} cannot be read: {exc}") from None
+    atlases = data.get("atlases") if isinstance(data, dict) else None
+    if not isinstance(atlases, dict):
+        raise UsageError(f"lock file {path} has no atlases")
+    for atlas, schemas in atlases.items():
+        for schema_type, entry in schemas.items():
+            if lock_entry(entry["document"])["sha256"] != entry.get("sha256"):
+                raise UsageError(f"lock file {path}: {atlas}/{schema_type} does not match its sha256 (edited?)")
+    return atlases
+
+
+def write_lock(path: Path, atlases: dict[str, dict[str, dict[str, Any]]]) -> None:
+    body = {
+        "version": LOCK_VERSION,
+        "atlases": {a: {t: lock_entry(d) for t, d in s.items()} for a, s in atlases.items()},
+    }
+    _write_atomically(path, (json.dumps(body, indent=2, sort_keys=True) + "\n").encode())

@@ -1,0 +1,1 @@
+"""The Report (the contract every output and the gate read), its signature, and the reporters."""

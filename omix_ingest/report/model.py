@@ -1,0 +1,226 @@
+"""The Report: one run's outcome, the contract every reporter and the gate read.
+
+Its JSON form (`to_dict`) is published as `omix_ingest/schemas/report.schema.json`; `from_dict` reads it back so a
+saved report can be rendered again or checked by the gate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from validators.core.model import Finding, Location, Severity
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+REPORT_FORMAT_VERSION = 1
+TOOL_NAME = "omix-ingest"
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    template_id: str
+    sha256: str
+    source: str
+    data_type: str
+    repo_id: str = ""
+    field_names: dict[str, str] = field(default_factory=dict)  # original name → schema field name
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.template_id,
+            "sha256": self.sha256,
+            "source": self.source,
+            "data_type": self.data_type,
+            "repo_id": self.repo_id,
+            "field_names": dict(self.field_names),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TemplateInfo:
+        return cls(
+            data["id"],
+            data["sha256"],
+            data["source"],
+            data["data_type"],
+            data.get("repo_id", ""),
+            dict(data.get("field_names", {})),
+        )
+
+
+@dataclass(frozen=True)
+class FileReport:
+    path: str
+    validators: tuple[str, ...]
+    sha256: str | None
+    size: int | None
+    findings: tuple[Finding, ...] = ()
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def worst(self) -> Severity | None:
+        return max((f.severity for f in self.findings), default=None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "validators": list(self.validators),
+            "sha256": self.sha256,
+            "size": self.size,
+            "facts": dict(self.facts),
+            "findings": [finding_to_dict(f) for f in self.findings],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FileReport:
+        return cls(
+            data["path"],
+            tuple(data["validators"]),
+            data["sha256"],
+            data["size"],
+            tuple(finding_from_dict(f, data["path"]) for f in data["findings"]),
+            dict(data.get("facts", {})),
+        )
+
+
+def finding_to_dict(finding: Finding) -> dict[str, Any]:
+    loc = finding.location
+    return {
+        "code": finding.code,
+        "severity": finding.severity.label,
+        "message": finding.message,
+        "pointer": loc.pointer,
+        "line": loc.line,
+        "column": loc.column,
+        "fix": finding.fix,
+    }
+
+
+def finding_from_dict(data: dict[str, Any], path: str) -> Finding:
+    return Finding(
+        code=data["code"],
+        severity=Severity.parse(data["severity"]),
+        message=data["message"],
+        file=path,
+        location=Location(data.get("pointer", ""), data.get("line"), data.get("column")),
+        fix=data.get("fix"),
+    )
+
+
+@dataclass(frozen=True)
+class Report:
+    version: str
+    files: tuple[FileReport, ...]
+    template: TemplateInfo | None = None
+    rule_pack: str | None = None
+    fail_on: Severity = Severity.ERROR
+    created: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+    skipped: tuple[str, ...] = ()
+
+    @property
+    def findings(self) -> Iterator[Finding]:
+        for file in self.files:
+            yield from file.findings
+
+    @property
+    def failed(self) -> bool:
+        return any(f.severity >= self.fail_on for f in self.findings)
+
+    def failing_files(self) -> list[FileReport]:
+        return [f for f in self.files if f.worst is not None and f.worst >= self.fail_on]
+
+    def stats(self) -> dict[str, Any]:
+        by_severity = Counter(f.severity.label for f in self.findings)
+        by_code = Counter(f.code for f in self.findings)
+        return {
+            "files": len(self.files),
+            "files_with_findings": sum(1 for f in self.files if f.findings),
+            "files_failed": len(self.failing_files()),
+            "skipped": len(self.skipped),
+            "findings": sum(by_code.values()),
+            "by_severity": {s.label: by_severity.get(s.label, 0) for s in sorted(Severity, reverse=True)},
+            "by_code": dict(sorted(by_code.items())),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tool": TOOL_NAME,
+            "version": self.version,
+            "format_version": REPORT_FORMAT_VERSION,
+            "created": self.created,
+            "template": self.template.to_dict() if self.template else None,
+            "rule_pack": self.rule_pack,
+            "fail_on": self.fail_on.label,
+            "passed": not self.failed,
+            "stats": self.stats(),
+            "files": [f.to_dict() for f in self.files],
+            "skipped": list(self.skipped),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        return cls(
+            version=data["version"],
+            files=tuple(FileReport.from_dict(f) for f in data["files"]),
+            template=TemplateInfo.from_dict(data["template"]) if data.get("template") else None,
+            rule_pack=data.get("rule_pack"),
+            fail_on=Severity.parse(data.get("fail_on", "error")),
+            created=data["created"],
+            skipped=tuple(data.get("skipped", ())),
+        )
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """The polly-python error table (`dataset_id | Field | Original Name | Error Message | Repo`) plus code,
+        severity, file and location, one row per finding."""
+        import pandas as pd
+
+        names = self.template.field_names if self.template else {}
+        repo = self.template.repo_id if self.template else ""
+        rows = []
+        for file in self.files:
+            dataset_id = file.facts.get("dataset_id") or _stem(file.path)
+            for finding in file.findings:
+                original = _first_token(finding.location.pointer)
+                rows.append(
+                    {
+                        "dataset_id": dataset_id,
+                        "Field": names.get(original, original),
+                        "Original Name": original,
+                        "Error Message": finding.message,
+                        "Repo": repo,
+                        "code": finding.code,
+                        "severity": finding.severity.label,
+                        "file": file.path,
+                        "location": finding.location.describe(),
+                        "fix": finding.fix,
+                    }
+                )
+        columns = [
+            "dataset_id",
+            "Field",
+            "Original Name",
+            "Error Message",
+            "Repo",
+            "code",
+            "severity",
+            "file",
+            "location",
+            "fix",
+        ]
+        return pd.DataFrame(rows, columns=columns)
+
+
+def _first_token(ptr: str) -> str:
+    if not ptr:
+        return ""
+    return ptr.split("/")[1].replace("~1", "/").replace("~0", "~")
+
+
+def _stem(path: str) -> str:
+    from validators.core.naming import dataset_id_of
+
+    return dataset_id_of(path.replace("\\", "/").rsplit("/", 1)[-1])

@@ -1,0 +1,60 @@
+"""SARIF 2.1.0, for code-scanning dashboards: every rule the registry knows, every finding as a result."""
+
+from __future__ import annotations
+
+import orjson
+
+from omix_ingest import __version__
+from omix_ingest.report.model import Report
+from validators.core.model import Finding, Severity
+from validators.registry import collect_rules, load_validators
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def _result(finding: Finding, index: dict[str, int]) -> dict[str, object]:
+    region: dict[str, int] = {}
+    if finding.location.line is not None:
+        region = {"startLine": finding.location.line, "startColumn": finding.location.column or 1}
+    location: dict[str, object] = {"artifactLocation": {"uri": finding.file}}
+    if region:
+        location["region"] = region
+    result: dict[str, object] = {
+        "ruleId": finding.code,
+        "level": LEVELS[finding.severity],
+        "message": {"text": finding.message + (f" (fix: {finding.fix})" if finding.fix else "")},
+        "locations": [{"physicalLocation": location}],
+    }
+    if finding.code in index:
+        result["ruleIndex"] = index[finding.code]
+    if finding.location.pointer:
+        result["properties"] = {"pointer": finding.location.pointer}
+    return result
+
+
+class SarifReporter:
+    def __init__(self, *, color: bool = False, verbosity: int = 0) -> None:
+        del color, verbosity  # machine output never changes with them
+
+    def render(self, report: Report) -> str:
+        rules = list(collect_rules(load_validators()).values())
+        index = {rule.code: i for i, rule in enumerate(rules)}
+        driver = {
+            "name": "omix-ingest",
+            "version": __version__,
+            "rules": [
+                {
+                    "id": rule.code,
+                    "name": rule.slug,
+                    "shortDescription": {"text": rule.title},
+                    "fullDescription": {"text": rule.explanation},
+                    "help": {"text": f"{rule.explanation}\n\nBad: {rule.bad}\nGood: {rule.good}"},
+                    "defaultConfiguration": {"level": LEVELS[rule.severity]},
+                }
+                for rule in rules
+            ],
+        }
+        results = [_result(f, index) for f in report.findings]
+        body = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [{"tool": {"driver": driver}, "results": results}]}
+        return orjson.dumps(body, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE).decode()

@@ -1,0 +1,1 @@
+"""One validation run: its configuration, the plan of files, the runner that produces the Report."""

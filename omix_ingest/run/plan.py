@@ -1,0 +1,86 @@
+"""Planning a run: which files to validate, found from paths on the command line or `--metadata`/`--data` folders.
+
+Folders are walked (hidden entries skipped, symbolic links that leave the folder reported and not followed);
+a path that does not exist becomes a finding in the report, never an exception. Files found in a `--metadata` or
+`--data` folder carry that role, which turns on dataset pairing.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from validators.core.model import Finding
+from validators.core.unreadable import MISSING_FILE, SYMLINK_OUTSIDE, UNREADABLE, escapes_root
+
+ROLE_PATH, ROLE_METADATA, ROLE_DATA = "path", "metadata", "data"
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    path: Path
+    role: str = ROLE_PATH
+
+
+@dataclass
+class Plan:
+    files: list[PlannedFile] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # problems found while planning (missing paths...)
+    metadata_folders: list[str] = field(default_factory=list)
+    data_folders: list[str] = field(default_factory=list)
+
+    @property
+    def dataset_mode(self) -> bool:
+        return bool(self.metadata_folders or self.data_folders)
+
+    def add_path(self, path: Path) -> None:
+        if path.is_dir():
+            self.add_folder(path)
+        elif path.exists() or path.is_symlink():
+            self.files.append(PlannedFile(path))
+        else:
+            self.findings.append(MISSING_FILE.finding(str(path), path=str(path)))
+
+    def add_folder(self, root: Path, role: str = ROLE_PATH) -> None:
+        if role == ROLE_METADATA:
+            self.metadata_folders.append(str(root))
+        elif role == ROLE_DATA:
+            self.data_folders.append(str(root))
+        if not root.is_dir():
+            self.findings.append(MISSING_FILE.finding(str(root), path=str(root)))
+            return
+        for folder, dirs, names in os.walk(root, onerror=self._walk_error):
+            base = Path(folder)
+            kept_dirs = []
+            for name in sorted(dirs):
+                sub = base / name
+                if name.startswith("."):
+                    continue
+                if sub.is_symlink():
+                    if escapes_root(sub, root):
+                        self.findings.append(SYMLINK_OUTSIDE.finding(str(sub), root=str(root)))
+                    continue  # never walk into linked folders: loops and duplicates
+                kept_dirs.append(name)
+            dirs[:] = kept_dirs
+            for name in sorted(names):
+                if name.startswith("."):
+                    continue
+                candidate = base / name
+                if candidate.is_symlink() and escapes_root(candidate, root):
+                    self.findings.append(SYMLINK_OUTSIDE.finding(str(candidate), root=str(root)))
+                    continue
+                self.files.append(PlannedFile(candidate, role))
+
+    def _walk_error(self, error: OSError) -> None:
+        where = str(error.filename or "")
+        self.findings.append(UNREADABLE.finding(where, detail=error.strerror or type(error).__name__))
+
+    def deduplicated(self) -> list[PlannedFile]:
+        """Each file once; a role from a --metadata/--data folder wins over a plain path."""
+        chosen: dict[str, PlannedFile] = {}
+        for entry in self.files:
+            key = os.path.normpath(str(entry.path))
+            if key not in chosen or chosen[key].role == ROLE_PATH:
+                chosen[key] = entry
+        return list(chosen.values())

@@ -1,0 +1,171 @@
+"""Running validators over a plan, in parallel across files, into one Report.
+
+Each file is hashed (streamed) and handed to every validator that claims it. A validator that raises becomes an
+OMX990 finding on that file: the run goes on and the file cannot pass. Cross-file checks run afterwards on the facts
+the validators reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from omix_ingest import __version__
+from omix_ingest.report.model import FileReport, Report, TemplateInfo
+from omix_ingest.run.plan import ROLE_DATA, ROLE_METADATA, ROLE_PATH, Plan
+from omix_ingest.run.selection import Selection
+from validators.core.context import DIGEST_FACT, SIZE_FACT, Fact, ValidationContext
+from validators.core.model import Finding, Location, Severity
+from validators.datasets.pairing import DatasetFile, check_datasets
+from validators.metadata.identity import duplicate_dataset_ids
+from validators.registry import VALIDATOR_CRASHED, Validator, validator_kind
+
+# Below this many files a worker pool costs more than it saves.
+PARALLEL_THRESHOLD = 256
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+# Files up to this size are hashed in one read; larger ones are streamed (file_digest allocates a 256 KiB buffer
+# per call, which costs more than hashing a small metadata file).
+SMALL_FILE = 1 << 20
+
+
+def file_sha256(path: Path) -> tuple[str | None, int | None]:
+    try:
+        with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size <= SMALL_FILE:
+                return hashlib.sha256(handle.read(size + 1)).hexdigest(), size
+            return hashlib.file_digest(handle, "sha256").hexdigest(), size
+    except OSError:
+        return None, None  # the validator reports why the file cannot be read
+
+
+def claiming(validators: Sequence[Validator], path: Path, role: str) -> tuple[int, ...]:
+    """Indexes of the validators for a file: metadata validators never see files from a data folder, and the
+    reverse."""
+    wanted = {ROLE_METADATA: "metadata", ROLE_DATA: "data"}.get(role)
+    return tuple(
+        i for i, v in enumerate(validators) if (wanted is None or validator_kind(v) == wanted) and v.claims(path)
+    )
+
+
+Task = tuple[Path, tuple[int, ...]]  # a file and the indexes of the validators that claimed it
+
+
+def inspect_file(task: Task, ctx: ValidationContext, validators: Sequence[Validator]) -> FileReport:
+    path, chosen = task
+    claimed = [validators[i] for i in chosen]
+    findings: list[Finding] = []
+    facts: dict[str, Any] = {}
+    for validator in claimed:
+        try:
+            for item in validator.validate(path, ctx):
+                if isinstance(item, Fact):
+                    facts[item.name] = item.value
+                else:
+                    findings.append(item)
+        except Exception as exc:  # reported as a finding, so a broken check cannot pass a file
+            findings.append(
+                VALIDATOR_CRASHED.finding(str(path), name=validator.name, error=f"{type(exc).__name__}: {exc}")
+            )
+    sha256, size = facts.pop(DIGEST_FACT, None), facts.pop(SIZE_FACT, None)
+    if sha256 is None:
+        sha256, size = file_sha256(path)
+    findings.sort(key=Finding.sort_key)
+    return FileReport(str(path), tuple(v.name for v in claimed), sha256, size, tuple(findings), facts)
+
+
+def _inspect_chunk(tasks: list[Task], ctx: ValidationContext, validators: Sequence[Validator]) -> list[FileReport]:
+    return [inspect_file(t, ctx, validators) for t in tasks]
+
+
+def _chunks(items: list[Task], count: int) -> list[list[Task]]:
+    size = max(1, -(-len(items) // count))
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def inspect_all(
+    tasks: list[Task], ctx: ValidationContext, validators: Sequence[Validator], jobs: int
+) -> list[FileReport]:
+    if jobs <= 1 or len(tasks) < PARALLEL_THRESHOLD:
+        return _inspect_chunk(tasks, ctx, validators)
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    work = partial(_inspect_chunk, ctx=ctx, validators=validators)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method)) as pool:
+        # A few chunks per worker balances load without paying per-file pickling.
+        return [r for chunk in pool.map(work, _chunks(tasks, jobs * 4)) for r in chunk]
+
+
+def template_info(ctx: ValidationContext) -> TemplateInfo | None:
+    t = ctx.template
+    if t is None:
+        return None
+    return TemplateInfo(
+        t.template_id, t.sha256, t.source, t.data_type, t.repo_id, {f.original_name: f.name for f in t.fields}
+    )
+
+
+def run_validation(
+    plan: Plan,
+    ctx: ValidationContext,
+    validators: Sequence[Validator],
+    *,
+    selection: Selection | None = None,
+    fail_on: Severity = Severity.ERROR,
+    jobs: int = 1,
+) -> Report:
+    selection = selection or Selection()
+    entries = plan.deduplicated()
+    # Files of a data folder are always inspected (hashed), even when no validator checks their format.
+    assigned = [(e, claiming(validators, e.path, e.role)) for e in entries]
+    chosen = [e for e, claims in assigned if claims or e.role == ROLE_DATA]
+    skipped = tuple(str(e.path) for e, claims in assigned if not claims and e.role != ROLE_DATA)
+    tasks = [(e.path, claims) for e, claims in assigned if claims or e.role == ROLE_DATA]
+    reports = inspect_all(tasks, ctx, validators, jobs)
+
+    extra: dict[str, list[Finding]] = {}
+    for finding in plan.findings:
+        extra.setdefault(finding.file, []).append(finding)
+    claims = [(r.facts["dataset_id"], r.path, Location("/dataset_id")) for r in reports if "dataset_id" in r.facts]
+    for finding in duplicate_dataset_ids(claims):
+        extra.setdefault(finding.file, []).append(finding)
+    if plan.dataset_mode:
+        roles = {str(e.path): e.role for e in chosen}
+        members = [DatasetFile(r.path, roles[r.path], r.facts) for r in reports if roles[r.path] != ROLE_PATH]
+        formats = ctx.rule_pack.consistency.data_type_formats if ctx.rule_pack else {}
+        for finding in check_datasets(
+            members, formats, metadata_folders=plan.metadata_folders, data_folders=plan.data_folders
+        ):
+            extra.setdefault(finding.file, []).append(finding)
+
+    by_path = {r.path: r for r in reports}
+    for path in extra:
+        if path not in by_path:
+            by_path[path] = FileReport(path, (), None, None)
+    files = []
+    for path, report in by_path.items():
+        more = extra.get(path)
+        if not more and (not report.findings or selection.is_empty):
+            files.append(report)  # nothing to merge or filter: the common, clean case
+            continue
+        merged = sorted([*report.findings, *(more or [])], key=Finding.sort_key)
+        kept = selection.keep(merged)
+        files.append(FileReport(report.path, report.validators, report.sha256, report.size, kept, report.facts))
+    return Report(
+        version=__version__,
+        files=tuple(files),
+        template=template_info(ctx),
+        rule_pack=ctx.rule_pack.name if ctx.rule_pack else None,
+        fail_on=fail_on,
+        skipped=skipped,
+    )

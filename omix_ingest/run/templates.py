@@ -1,0 +1,26 @@
+"""Resolving the template a run validates against. For now from a file given by the user; atlas backends plug in
+here later behind the same function."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from validators.core.template import Template, TemplateError, load_template
+
+
+def load_template_file(path: Path, *, source: str | None = None, data_type: str | None = None) -> Template:
+    """A template from a schema document, a bare schema mapping or a flat `dataset_metadata_template` file."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise TemplateError(f"template file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TemplateError(f"template file {path} cannot be read: {exc}") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TemplateError(
+            f"template file {path} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from None
+    return load_template(document, name=path.name, source=source, data_type=data_type)

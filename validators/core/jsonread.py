@@ -1,0 +1,274 @@
+"""Strict JSON reading with positions.
+
+Python's json keeps the last of two duplicate keys and accepts `NaN`/`Infinity`; both hide real mistakes in
+hand-edited metadata, so this reader reports them. Positions (line/column for a JSON Pointer) come from a source map
+that is only computed when a finding needs one, keeping the accept path fast.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from json.decoder import scanstring  # type: ignore[attr-defined]  # public since 2.6, not in typeshed
+from pathlib import Path
+from typing import Any
+
+from validators.core.model import Finding, Location, Rule, Severity
+from validators.core.unreadable import ReadLimits, decode_utf8, line_column, read_bytes
+
+INVALID_JSON = Rule(
+    "OMX905",
+    "invalid-json",
+    Severity.ERROR,
+    "Invalid JSON",
+    "invalid JSON: {detail}",
+    "The file does not parse as JSON (RFC 8259). Common causes: a trailing comma, single quotes, comments, "
+    "unquoted keys, or NaN/Infinity, which Python writes but JSON does not allow.",
+    bad='{"year": 2018,}',
+    good='{"year": 2018}',
+)
+TOO_DEEP = Rule(
+    "OMX907",
+    "nesting-too-deep",
+    Severity.ERROR,
+    "JSON nested deeper than the configured limit",
+    "objects and arrays are nested {depth} levels deep, over the limit of {limit}",
+    "Dataset metadata is shallow (a few levels for `__index__`). Very deep nesting is a generated or hostile file "
+    "and can exhaust the parser's stack. Raise `max-depth` in `[tool.omix]` if it is genuine.",
+    bad='{"a": [[[[[[[[ ... ]]]]]]]]}',
+    good='{"a": ["x"]}',
+)
+ROOT_NOT_OBJECT = Rule(
+    "OMX101",
+    "root-not-object",
+    Severity.ERROR,
+    "Metadata root is not an object",
+    "the metadata must be a JSON object, found {kind}",
+    "A dataset-level metadata file holds one JSON object whose keys are the template's original names. A list "
+    "(several datasets in one file) or a bare value cannot be ingested: write one file per dataset.",
+    bad='[{"dataset_id": "GSE1_GPL1"}]',
+    good='{"dataset_id": "GSE1_GPL1"}',
+)
+DUPLICATE_KEY = Rule(
+    "OMX102",
+    "duplicate-key",
+    Severity.ERROR,
+    "Duplicate key in one object",
+    "key {key!r} appears more than once in the same object; parsers silently keep only the last value",
+    "JSON parsers differ on duplicate keys and most keep the last one without a word, so one of the two values is "
+    "lost. Merge the values into one key.",
+    bad='{"organism": ["Homo sapiens"], "organism": ["Mus musculus"]}',
+    good='{"organism": ["Homo sapiens", "Mus musculus"]}',
+)
+
+RULES = (INVALID_JSON, TOO_DEEP, ROOT_NOT_OBJECT, DUPLICATE_KEY)
+
+_CONSTANT = re.compile(r"-?Infinity|NaN")
+
+
+def json_kind(value: Any) -> str:
+    """The JSON name of a Python value's type, with its article, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+def escape_pointer_token(token: str | int) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def pointer(*tokens: str | int) -> str:
+    return "".join("/" + escape_pointer_token(t) for t in tokens)
+
+
+class _NonStandardConstant(ValueError):
+    pass
+
+
+def _reject_constant(name: str) -> Any:
+    raise _NonStandardConstant(name)
+
+
+class _DuplicateKeys(dict[str, Any]):
+    """A dict that remembers which of its keys were written twice (only built when that happens)."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+def _pairs_hook(seen: list[bool]) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    def build(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(pairs)
+        if len(obj) == len(pairs):
+            return obj
+        counts: dict[str, int] = {}
+        for key, _ in pairs:
+            counts[key] = counts.get(key, 0) + 1
+        marked = _DuplicateKeys(obj)
+        marked.duplicates = tuple(k for k, n in counts.items() if n > 1)
+        seen.append(True)
+        return marked
+
+    return build
+
+
+def _depth(value: Any) -> int:
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict):
+            deepest = max(deepest, level)
+            stack.extend((v, level + 1) for v in node.values())
+        elif isinstance(node, list):
+            deepest = max(deepest, level)
+            stack.extend((v, level + 1) for v in node)
+    return deepest
+
+
+def _duplicate_pointers(value: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """(pointer of the duplicated key, key) for every object that had duplicates."""
+    out: list[tuple[str, str]] = []
+    if isinstance(value, dict):
+        if isinstance(value, _DuplicateKeys):
+            out.extend((prefix + pointer(k), k) for k in value.duplicates)
+        for k, v in value.items():
+            out.extend(_duplicate_pointers(v, prefix + pointer(k)))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out.extend(_duplicate_pointers(v, prefix + pointer(i)))
+    return out
+
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+
+
+def _skip(text: str, pos: int) -> int:
+    match = _SPACE.match(text, pos)
+    return match.end() if match else pos
+
+
+def _unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def _seek(text: str, tokens: list[str]) -> tuple[int, int | None] | None:
+    """Offsets of the value at a pointer (and of its key), found by stepping over sibling values with the stdlib's
+    C decoder. For a key written twice the last one wins, as it does for the parsed value."""
+    pos, key_pos = _skip(text, 0), None
+    for token in tokens:
+        if text.startswith("{", pos):
+            found = None
+            pos = _skip(text, pos + 1)
+            while text.startswith('"', pos):
+                start = pos
+                key, pos = scanstring(text, pos + 1)
+                pos = _skip(text, _skip(text, pos) + 1)  # past the colon
+                if key == token:
+                    found = (pos, start)
+                _, pos = _DECODER.raw_decode(text, pos)
+                pos = _skip(text, pos)
+                if text.startswith(",", pos):
+                    pos = _skip(text, pos + 1)
+            if found is None:
+                return None
+            pos, key_pos = found
+        elif text.startswith("[", pos) and token.isdigit():
+            pos, key_pos = _skip(text, pos + 1), None
+            for _ in range(int(token)):
+                if text.startswith("]", pos):
+                    return None
+                _, pos = _DECODER.raw_decode(text, pos)
+                pos = _skip(text, pos)
+                if not text.startswith(",", pos):
+                    return None
+                pos = _skip(text, pos + 1)
+            if text.startswith("]", pos):
+                return None
+        else:
+            return None
+    return pos, key_pos
+
+
+@dataclass
+class JsonDocument:
+    """A parsed document plus pointer → line/column lookup, computed only for findings."""
+
+    value: Any
+    text: str
+
+    def locate(self, ptr: str, *, key: bool = False) -> Location:
+        """Location of a pointer; `key=True` points at the key rather than the value. A pointer that does not
+        exist (a missing field) falls back to its nearest existing parent."""
+        tokens = [_unescape(t) for t in ptr.split("/")[1:]] if ptr else []
+        while True:
+            spot = _seek(self.text, tokens)
+            if spot is not None:
+                offset = spot[1] if key and spot[1] is not None else spot[0]
+                line, column = line_column(self.text, offset)
+                return Location(pointer=ptr, line=line, column=column)
+            if not tokens:
+                return Location(pointer=ptr)
+            tokens.pop()
+            key = False
+
+
+def parse_json_text(text: str, display: str, limits: ReadLimits) -> tuple[JsonDocument | None, list[Finding]]:
+    seen: list[bool] = []
+    try:
+        value = json.loads(text, object_pairs_hook=_pairs_hook(seen), parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        where = Location(line=exc.lineno, column=exc.colno)
+        return None, [INVALID_JSON.finding(display, where, detail=f"{exc.msg} (line {exc.lineno}, column {exc.colno})")]
+    except _NonStandardConstant as exc:
+        match = _CONSTANT.search(text)
+        line, column = line_column(text, match.start()) if match else (None, None)
+        detail = f"{exc} is not a JSON value"
+        fix = 'write null, or "None" for a missing value'
+        return None, [INVALID_JSON.finding(display, Location(line=line, column=column), detail=detail, fix=fix)]
+    except RecursionError:
+        return None, [TOO_DEEP.finding(display, depth="too many", limit=limits.max_depth)]
+    # Cheap bound first: nesting cannot exceed the number of opening brackets.
+    if text.count("{") + text.count("[") > limits.max_depth:
+        depth = _depth(value)
+        if depth > limits.max_depth:
+            return None, [TOO_DEEP.finding(display, depth=depth, limit=limits.max_depth)]
+    document = JsonDocument(value, text)
+    findings: list[Finding] = []
+    if seen:
+        for ptr, key in _duplicate_pointers(value):
+            findings.append(DUPLICATE_KEY.finding(display, document.locate(ptr, key=True), key=key))
+    return document, findings
+
+
+def read_json_object(
+    path: Path, display: str, limits: ReadLimits
+) -> tuple[JsonDocument | None, bytes | None, list[Finding]]:
+    """Read and parse a metadata file. Returns the document only when its root is an object, plus the raw bytes
+    (for hashing) and the findings made on the way."""
+    data, findings = read_bytes(path, display, limits)
+    if data is None:
+        return None, None, findings
+    text, more = decode_utf8(data, display)
+    findings += more
+    if text is None:
+        return None, data, findings
+    document, more = parse_json_text(text, display, limits)
+    findings += more
+    if document is None:
+        return None, data, findings
+    if not isinstance(document.value, dict):
+        findings.append(ROOT_NOT_OBJECT.finding(display, Location(line=1, column=1), kind=json_kind(document.value)))
+        return None, data, findings
+    return document, data, findings

@@ -1,0 +1,1 @@
+"""GCT text and GCTX (OMX4xx), checked as cmapPy reads them."""

@@ -1,0 +1,1 @@
+"""AnnData .h5ad files (OMX3xx): structure, encodings and matrices, streamed."""

@@ -1,0 +1,208 @@
+"""Matrix checks for h5ad (X, layers, raw/X, obsp/varp), streamed in bounded chunks.
+
+Sparse matrices are read a range of rows (CSR) or columns (CSC) at a time, sized by stored values, so peak memory
+depends on the chunk size, not on the number of cells.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from validators.core.capped import CappedFindings
+from validators.core.model import Location
+from validators.h5ad.rules import (
+    ALL_ZERO,
+    COUNTS,
+    EXPLICIT_ZEROS,
+    MATRIX_DTYPE,
+    NON_FINITE,
+    SHAPE,
+    SPARSE_DUPLICATE,
+    SPARSE_RANGE,
+    SPARSE_STRUCTURE,
+    SPARSE_UNSORTED,
+)
+
+# Stored values per chunk: ~4M values keep data + indices + temporaries around 100 MB.
+CHUNK_VALUES = 4_000_000
+INDPTR_CHUNK = 1_000_000
+
+
+@dataclass
+class ValueStats:
+    """Running tallies over a matrix's values."""
+
+    nan: int = 0
+    inf: int = 0
+    negative: int = 0
+    fractional: int = 0
+    zeros: int = 0
+    nonzero: int = 0
+
+    def add(self, values: np.ndarray, *, counts: bool) -> None:
+        if values.size == 0:
+            return
+        if values.dtype.kind == "f":
+            finite = np.isfinite(values)
+            bad = values.size - int(np.count_nonzero(finite))
+            if bad:
+                nan = int(np.count_nonzero(np.isnan(values)))
+                self.nan += nan
+                self.inf += bad - nan
+                values = values[finite]
+        if counts:
+            self.negative += int(np.count_nonzero(values < 0))
+            if values.dtype.kind == "f":
+                self.fractional += int(np.count_nonzero(values != np.floor(values)))
+        nonzero = int(np.count_nonzero(values))
+        self.nonzero += nonzero
+        self.zeros += values.size - nonzero
+
+
+class MatrixCheck:
+    def __init__(self, display: str, out: CappedFindings) -> None:
+        self.display, self.out = display, out
+
+    def at(self, path: str) -> Location:
+        return Location(pointer=path)
+
+    def report(self, path: str, stats: ValueStats, *, counts: bool, sparse: bool) -> None:
+        if stats.nan or stats.inf:
+            self.out.add(NON_FINITE.finding(self.display, self.at(path), path=path, nan=stats.nan, inf=stats.inf))
+        if counts and (stats.negative or stats.fractional):
+            self.out.add(
+                COUNTS.finding(
+                    self.display, self.at(path), path=path, negative=stats.negative, fractional=stats.fractional
+                )
+            )
+        if stats.nonzero == 0:
+            self.out.add(ALL_ZERO.finding(self.display, self.at(path), path=path))
+        if sparse and stats.zeros:
+            self.out.add(EXPLICIT_ZEROS.finding(self.display, self.at(path), path=path, count=stats.zeros))
+
+    def dense(self, path: str, dset: Any, expected: tuple[int | None, int | None], *, counts: bool) -> None:
+        if dset.ndim != 2 or any(e is not None and s != e for s, e in zip(dset.shape, expected, strict=False)):
+            shown = tuple("?" if e is None else e for e in expected)
+            self.out.add(SHAPE.finding(self.display, self.at(path), path=path, found=tuple(dset.shape), expected=shown))
+            return
+        if dset.dtype.kind not in "biuf":
+            self.out.add(MATRIX_DTYPE.finding(self.display, self.at(path), path=path, dtype=str(dset.dtype)))
+            return
+        stats = ValueStats()
+        rows_per_chunk = max(1, CHUNK_VALUES // max(1, dset.shape[1]))
+        for start in range(0, dset.shape[0], rows_per_chunk):
+            stats.add(np.asarray(dset[start : start + rows_per_chunk]).ravel(), counts=counts)
+        self.report(path, stats, counts=counts, sparse=False)
+
+    def sparse(
+        self, path: str, group: Any, kind: str, expected: tuple[int | None, int | None], *, counts: bool
+    ) -> None:
+        import h5py
+
+        parts = {}
+        for name in ("data", "indices", "indptr"):
+            member = group.get(name)
+            if not isinstance(member, h5py.Dataset) or member.ndim != 1:
+                problem = f"{name} is missing or not a 1-D dataset"
+                self.out.add(
+                    SPARSE_STRUCTURE.finding(self.display, self.at(f"{path}/{name}"), path=path, problem=problem)
+                )
+                return
+            parts[name] = member
+        declared = group.attrs.get("shape", group.attrs.get("h5sparse_shape", ()))  # the latter: anndata < 0.8
+        shape = tuple(int(x) for x in np.asarray(declared).ravel())
+        if len(shape) != 2:
+            self.out.add(
+                SPARSE_STRUCTURE.finding(
+                    self.display, self.at(path), path=path, problem="the shape attribute is missing or not 2-D"
+                )
+            )
+            return
+        if any(e is not None and s != e for s, e in zip(shape, expected, strict=True)):
+            shown = tuple("?" if e is None else e for e in expected)
+            self.out.add(SHAPE.finding(self.display, self.at(path), path=path, found=shape, expected=shown))
+        data, indices, indptr = parts["data"], parts["indices"], parts["indptr"]
+        if data.dtype.kind not in "biuf":
+            self.out.add(
+                MATRIX_DTYPE.finding(self.display, self.at(f"{path}/data"), path=f"{path}/data", dtype=str(data.dtype))
+            )
+            return
+        major, minor = (shape[0], shape[1]) if kind == "csr_matrix" else (shape[1], shape[0])
+        if not self._indptr(path, indptr, major, data.shape[0], indices.shape[0]):
+            return
+        self._entries(path, data, indices, indptr, minor, counts=counts)
+
+    def _indptr(self, path: str, indptr: Any, major: int, n_data: int, n_indices: int) -> bool:
+        problems = []
+        if indptr.shape[0] != major + 1:
+            problems.append(f"indptr has {indptr.shape[0]} entries, expected {major + 1} (rows or columns + 1)")
+        if indptr.dtype.kind not in "iu":
+            problems.append(f"indptr has dtype {indptr.dtype}, expected integers")
+        if n_data != n_indices:
+            problems.append(f"data has {n_data} values but indices has {n_indices}")
+        if not problems and indptr.shape[0]:
+            first, last = int(indptr[0]), int(indptr[-1])
+            if first != 0:
+                problems.append(f"indptr starts at {first}, not 0")
+            if last != n_data:
+                problems.append(f"indptr ends at {last}, but there are {n_data} stored values")
+            previous = None
+            decreasing = 0
+            for start in range(0, indptr.shape[0], INDPTR_CHUNK):
+                chunk = np.asarray(indptr[start : start + INDPTR_CHUNK], dtype=np.int64)
+                if previous is not None:
+                    chunk = np.concatenate(([previous], chunk))
+                decreasing += int(np.count_nonzero(np.diff(chunk) < 0))
+                previous = chunk[-1]
+            if decreasing:
+                problems.append(f"indptr decreases {decreasing} times")
+        for problem in problems:
+            self.out.add(SPARSE_STRUCTURE.finding(self.display, self.at(f"{path}/indptr"), path=path, problem=problem))
+        return not problems
+
+    def _entries(self, path: str, data: Any, indices: Any, indptr: Any, minor: int, *, counts: bool) -> None:
+        stats = ValueStats()
+        out_of_range = unsorted = duplicates = 0
+        major = indptr.shape[0] - 1
+        start_major = 0
+        while start_major < major:
+            start_value = int(indptr[start_major])
+            # Extend the range of rows until the chunk holds about CHUNK_VALUES stored values.
+            window = np.asarray(indptr[start_major : min(major, start_major + INDPTR_CHUNK) + 1], dtype=np.int64)
+            end_offset = int(np.searchsorted(window, start_value + CHUNK_VALUES, side="right")) - 1
+            end_major = start_major + max(1, end_offset)
+            end_major = min(end_major, major)
+            bounds = np.asarray(indptr[start_major : end_major + 1], dtype=np.int64) - start_value
+            end_value = start_value + int(bounds[-1])
+            idx = np.asarray(indices[start_value:end_value])
+            stats.add(np.asarray(data[start_value:end_value]), counts=counts)
+            if idx.size:
+                out_of_range += int(np.count_nonzero((idx < 0) | (idx >= minor)))
+                step = np.diff(idx.astype(np.int64))
+                # Differences across a row boundary are meaningless: mask them out.
+                row_starts = bounds[1:-1]
+                row_starts = row_starts[(row_starts > 0) & (row_starts < idx.size)]
+                within = np.ones(step.size, dtype=bool)
+                within[row_starts - 1] = False
+                unsorted_steps = (step < 0) & within
+                duplicates += int(np.count_nonzero((step == 0) & within))
+                if unsorted_steps.any():
+                    rows = np.searchsorted(bounds, np.nonzero(unsorted_steps)[0], side="right")
+                    unsorted += int(np.unique(rows).size)
+            start_major = end_major
+        if out_of_range:
+            self.out.add(
+                SPARSE_RANGE.finding(
+                    self.display, self.at(f"{path}/indices"), path=path, count=out_of_range, limit=minor
+                )
+            )
+        if unsorted:
+            self.out.add(SPARSE_UNSORTED.finding(self.display, self.at(f"{path}/indices"), path=path, count=unsorted))
+        if duplicates:
+            self.out.add(
+                SPARSE_DUPLICATE.finding(self.display, self.at(f"{path}/indices"), path=path, count=duplicates)
+            )
+        self.report(path, stats, counts=counts, sparse=True)

@@ -1,0 +1,42 @@
+"""AnnData .h5ad (OMX3xx): structure first with h5py, never loading the matrix; then anndata, one element at a time.
+
+The checks live in `h5ad_check` and load on first use, so that validating metadata never pays for NumPy and h5py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from validators.core.context import Fact, ValidationContext
+from validators.core.hdf5 import RULES as HDF5_RULES
+from validators.core.hdf5 import open_hdf5
+from validators.core.model import Finding, Rule
+from validators.h5ad.rules import RULES
+
+
+class H5adValidator:
+    name = "h5ad"
+    kind = "data"
+    rules: tuple[Rule, ...] = (*RULES, *HDF5_RULES)
+
+    def claims(self, path: Path) -> bool:
+        return path.name.lower().endswith(".h5ad")
+
+    def validate(self, path: Path, ctx: ValidationContext) -> Iterator[Finding | Fact]:
+        display = str(path)
+        yield Fact("format", "h5ad")
+        from validators.h5ad.checks import H5adCheck
+
+        handle, findings = open_hdf5(path, display)
+        yield from findings
+        if handle is None:
+            return
+        with handle:
+            check = H5adCheck(handle, display, ctx)
+            check.run()
+            if check.n_obs is not None:
+                yield Fact("n_obs", check.n_obs)
+            if check.n_vars is not None:
+                yield Fact("n_vars", check.n_vars)
+            yield from check.out

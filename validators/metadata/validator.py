@@ -1,0 +1,71 @@
+"""The dataset-level metadata validator: one `<dataset_id>.json` file against the template and the rule pack.
+
+Order matters for speed: read strictly, check identity, then ask the compiled schema whether the document is
+acceptable; only rejected documents are diagnosed in detail. Value rules run on every document at `advanced` scope.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from validators.core import jsonread, unreadable
+from validators.core.context import DIGEST_FACT, SIZE_FACT, Fact, ValidationContext
+from validators.core.model import Finding, Rule
+from validators.core.naming import dataset_id_of, is_metadata_name
+from validators.metadata import conformance, identity, index_block
+from validators.values import checks as values
+
+
+class MetadataValidator:
+    name = "metadata"
+    kind = "metadata"
+    rules: tuple[Rule, ...] = (
+        *unreadable.RULES,
+        *jsonread.RULES,
+        *conformance.RULES,
+        *index_block.RULES,
+        *identity.RULES,
+        *values.RULES,
+    )
+
+    def claims(self, path: Path) -> bool:
+        return is_metadata_name(path.name)
+
+    def validate(self, path: Path, ctx: ValidationContext) -> Iterator[Finding | Fact]:
+        display = str(path)
+        document, data, findings = jsonread.read_json_object(path, display, ctx.limits)
+        if data is not None:  # the digest of exactly the bytes validated; spares the runner a second read
+            yield Fact(DIGEST_FACT, hashlib.sha256(data).hexdigest())
+            yield Fact(SIZE_FACT, len(data))
+        yield from findings
+        if document is not None:
+            yield from check_document(document, display, ctx)
+
+
+def check_document(document: jsonread.JsonDocument, display: str, ctx: ValidationContext) -> Iterator[Finding | Fact]:
+    """Every check on a parsed metadata object; `display` is its file name (its stem is the expected dataset id)."""
+    doc = document.value
+    if isinstance(doc.get("dataset_id"), str):
+        yield Fact("dataset_id", doc["dataset_id"])
+    stem = dataset_id_of(display.replace("\\", "/").rsplit("/", 1)[-1])
+    yield from identity.check_identity(doc, stem, display, document.locate)
+    compiled = ctx.compiled
+    if compiled is None:
+        return
+    yield from _consistency_facts(doc, ctx)
+    accepted = ctx.accept.is_valid(doc)
+    if not accepted and not ctx.structure.is_valid(doc):
+        yield from compiled.diagnose(doc, display, document.locate)
+    scope = ctx.scope or index_block.validation_check(doc)["scope"]
+    checker = ctx.value_checker
+    if scope == "advanced" and checker is not None:
+        yield from checker.check(doc, display, document.locate, accepted=accepted)
+
+
+def _consistency_facts(doc: dict[str, object], ctx: ValidationContext) -> Iterator[Fact]:
+    """The values the pairing checks compare with the data file, as {field, pointer, value}."""
+    for fact, key in ctx.consistency_keys.items():
+        if key in doc:
+            yield Fact(fact, {"field": key, "pointer": jsonread.pointer(key), "value": doc[key]})
