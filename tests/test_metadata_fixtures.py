@@ -12,6 +12,7 @@ from omix_ingest.run.templates import load_template_file
 from validators.core.context import ValidationContext
 from validators.core.jsonread import read_json_object
 from validators.core.model import Finding
+from validators.metadata.compiled import accept_test, compiled_template, value_checker
 from validators.metadata.validator import MetadataValidator
 
 from .conftest import METADATA, SINGLE_CELL
@@ -51,10 +52,10 @@ PARSEABLE = [p for p in NEGATIVE + POSITIVE if read_json_object(p, str(p), Valid
 
 def fast_and_full(doc: dict, ctx: ValidationContext, locate) -> tuple[list[Finding], list[Finding]]:
     """Findings through the accept path (as the validator runs) and through full diagnosis of everything."""
-    compiled, checker = ctx.compiled, ctx.value_checker
+    compiled, checker = compiled_template(ctx), value_checker(ctx)
     assert compiled is not None and checker is not None
     full = compiled.diagnose(doc, "f", locate) + checker.check(doc, "f", locate, accepted=False)
-    accepted = ctx.accept.is_valid(doc)
+    accepted = accept_test(ctx).is_valid(doc)
     fast = ([] if accepted else compiled.diagnose(doc, "f", locate)) + checker.check(
         doc, "f", locate, accepted=accepted
     )

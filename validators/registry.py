@@ -8,13 +8,16 @@ A third-party package exposes a zero-argument callable (usually the class) under
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from validators.core.context import Fact, ValidationContext
 from validators.core.model import Finding, Rule, Severity
+from validators.core.rulepack import RulePack
+from validators.core.template import Template
+from validators.core.unreadable import ReadLimits
 from validators.datasets import pairing, samples
 from validators.gct.gctx import GctxValidator
 from validators.gct.text import GctValidator
@@ -102,3 +105,21 @@ def collect_rules(validators: Iterable[Validator]) -> dict[str, Rule]:
         if known != rule:
             raise PluginError(f"rule code {rule.code} is declared twice ({known.slug!r} and {rule.slug!r})")
     return dict(sorted(rules.items()))
+
+
+def validation_context(
+    template: Template | None = None,
+    rule_pack: RulePack | None = None,
+    limits: ReadLimits | None = None,
+    scope: str | None = None,
+    sample_templates: Mapping[str, Template] | None = None,
+) -> ValidationContext:
+    """A context wired to the built-in families: sample tables are checked by the datasets family's checker."""
+    return ValidationContext(
+        template,
+        rule_pack,
+        limits if limits is not None else ReadLimits(),
+        scope,
+        sample_templates=dict(sample_templates or {}),
+        column_check_builder=samples.SampleChecker,
+    )

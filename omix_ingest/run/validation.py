@@ -11,13 +11,12 @@ from omix_ingest.report.model import Report
 from omix_ingest.run.plan import ROLE_DATA, ROLE_METADATA, Plan
 from omix_ingest.run.runner import default_jobs, run_validation
 from omix_ingest.run.selection import Selection
-from validators.core.context import ValidationContext
 from validators.core.model import Severity
 from validators.core.naming import is_metadata_name
 from validators.core.rulepack import RulePack
 from validators.core.template import Template
 from validators.core.unreadable import ReadLimits
-from validators.registry import Validator, load_validators
+from validators.registry import Validator, load_validators, validation_context
 
 
 @dataclass(frozen=True)
@@ -66,7 +65,7 @@ def validate(options: ValidateOptions, validators: list[Validator] | None = None
             "metadata files need a template: pass --template FILE (a schema document or a "
             "dataset_metadata_template file), or set `template` in [tool.omix]"
         )
-    ctx = ValidationContext(
+    ctx = validation_context(
         options.template, options.rule_pack, options.limits, options.scope, sample_templates=options.sample_templates
     )
     return run_validation(

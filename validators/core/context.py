@@ -1,24 +1,26 @@
 """What every validator may consult for one run: the template, the rule pack, read limits and the scope.
 
-Built once per run and shared (by pickling) with worker processes; the compiled forms are cached on first use.
+Built once per run and shared (by pickling) with worker processes. Families cache what they compile from it
+(schemas, value checkers) with `memo`; the cache is rebuilt in each worker. The context knows no family: the
+sample-level checker that data-file validators call is built by a function the caller supplies
+(`validators.registry.validation_context` wires in the datasets family's).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
+from validators.core.model import Finding
 from validators.core.rulepack import RulePack
 from validators.core.template import Template
 from validators.core.unreadable import ReadLimits
-from validators.datasets.samples import SampleChecker
-from validators.metadata.conformance import CompiledTemplate
-from validators.values.checks import ValueChecker
 
 # Facts a validator that read a whole file may report: the sha256 and size of exactly the bytes it validated.
 DIGEST_FACT, SIZE_FACT = "sha256", "size"
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,18 @@ class Fact:
 
     name: str
     value: Any
+
+
+class ColumnCheck(Protocol):
+    """Checks a sample table (h5ad `obs`, GCT column metadata) given as column name → values."""
+
+    def check_columns(
+        self, columns: Mapping[str, Iterable[Any]], display: str, where: str, prefix: str = ""
+    ) -> Iterator[Finding]: ...
+
+
+# Builds the column check for one sample-level template: (template, rule pack, required original names).
+ColumnCheckBuilder = Callable[[Template, RulePack | None, Sequence[str]], ColumnCheck]
 
 
 @dataclass(frozen=True)
@@ -38,75 +52,43 @@ class ValidationContext:
     scope: str | None = None
     # The atlas's sample-level templates by data format ("h5ad", "gct", "gctx"), when known.
     sample_templates: Mapping[str, Template] = field(default_factory=dict)
+    column_check_builder: ColumnCheckBuilder | None = None
+    _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    @cached_property
-    def compiled(self) -> CompiledTemplate | None:
-        return CompiledTemplate.build(self.template, self.rule_pack) if self.template else None
+    def __post_init__(self) -> None:
+        if self.sample_templates and self.column_check_builder is None:
+            raise ValueError(
+                "sample templates need a column check builder: build the context with "
+                "validators.registry.validation_context"
+            )
 
-    @cached_property
-    def consistency_keys(self) -> dict[str, str]:
-        """Fact name → original name of the metadata field the pack compares with the data file."""
-        if self.rule_pack is None or self.template is None:
+    def memo(self, name: str, build: Callable[[], T]) -> T:
+        """The value `build()` returns, computed once per context (per worker process)."""
+        if name not in self._memo:
+            self._memo[name] = build()
+        value: T = self._memo[name]
+        return value
+
+    def sample_checker(self, data_format: str) -> ColumnCheck | None:
+        """The sample-level checker for a data format, or None when the atlas has no such template."""
+        return self.memo("sample_checkers", self._build_sample_checkers).get(data_format)
+
+    def _build_sample_checkers(self) -> dict[str, ColumnCheck]:
+        if self.column_check_builder is None:
             return {}
-        rules = self.rule_pack.consistency
-        keys = {}
-        for fact, name in (
-            ("sample_count", rules.sample_count),
-            ("cell_count", rules.cell_count),
-            ("data_type", rules.data_type),
-        ):
-            field = self.template.lookup(name) if name else None
-            if field is not None:
-                keys[fact] = field.original_name
-        return keys
-
-    @cached_property
-    def _sample_checkers(self) -> dict[str, SampleChecker]:
         required = self.rule_pack.sample_required if self.rule_pack else ()
-        built: dict[int, SampleChecker] = {}  # one checker per distinct template
+        built: dict[int, ColumnCheck] = {}  # one checker per distinct template
         checkers = {}
         for data_format, template in self.sample_templates.items():
             if id(template) not in built:
-                built[id(template)] = SampleChecker(template, self.rule_pack, required)
+                built[id(template)] = self.column_check_builder(template, self.rule_pack, required)
             checkers[data_format] = built[id(template)]
         return checkers
 
-    def sample_checker(self, data_format: str) -> SampleChecker | None:
-        """The sample-level checker for a data format, or None when the atlas has no such template."""
-        return self._sample_checkers.get(data_format)
-
-    @cached_property
-    def value_checker(self) -> ValueChecker | None:
-        if self.template is None or self.rule_pack is None:
-            return None
-        return ValueChecker(self.rule_pack, self.template)
-
-    @cached_property
-    def structure(self) -> Any:
-        """A compiled (Rust) validator of the structural template schema alone: when it accepts a document that the
-        accept test rejected, only value rules failed and the detailed structural diagnosis can be skipped."""
-        import jsonschema_rs
-
-        compiled = self.compiled
-        return jsonschema_rs.validator_for(compiled.schema) if compiled else None
-
-    @cached_property
-    def accept(self) -> Any:
-        """A compiled (Rust) validator of the template schema tightened with the value rules it can express: the
-        fast accept test. Documents it rejects are diagnosed in detail; it never decides a finding on its own."""
-        import jsonschema_rs
-
-        compiled = self.compiled
-        if compiled is None:
-            return None
-        checker = self.value_checker
-        schema = checker.accept_schema(compiled.schema) if checker is not None else compiled.schema
-        return jsonschema_rs.validator_for(schema)
-
     def __getstate__(self) -> dict[str, Any]:
         # Compiled forms are rebuilt in each worker; the Rust validators cannot be pickled.
-        cached = {n for n, attr in type(self).__dict__.items() if isinstance(attr, cached_property)}
-        return {k: v for k, v in self.__dict__.items() if k not in cached}
+        return {k: v for k, v in self.__dict__.items() if k != "_memo"}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        self.__dict__["_memo"] = {}

@@ -15,6 +15,7 @@ from validators.core.context import DIGEST_FACT, SIZE_FACT, Fact, ValidationCont
 from validators.core.model import Finding, Rule
 from validators.core.naming import dataset_id_of, is_metadata_name
 from validators.metadata import conformance, identity, index_block
+from validators.metadata.compiled import accept_test, compiled_template, consistency_keys, structure_test, value_checker
 from validators.values import checks as values
 
 
@@ -51,21 +52,21 @@ def check_document(document: jsonread.JsonDocument, display: str, ctx: Validatio
         yield Fact("dataset_id", doc["dataset_id"])
     stem = dataset_id_of(display.replace("\\", "/").rsplit("/", 1)[-1])
     yield from identity.check_identity(doc, stem, display, document.locate)
-    compiled = ctx.compiled
+    compiled = compiled_template(ctx)
     if compiled is None:
         return
     yield from _consistency_facts(doc, ctx)
-    accepted = ctx.accept.is_valid(doc)
-    if not accepted and not ctx.structure.is_valid(doc):
+    accepted = accept_test(ctx).is_valid(doc)
+    if not accepted and not structure_test(ctx).is_valid(doc):
         yield from compiled.diagnose(doc, display, document.locate)
     scope = ctx.scope or index_block.validation_check(doc)["scope"]
-    checker = ctx.value_checker
+    checker = value_checker(ctx)
     if scope == "advanced" and checker is not None:
         yield from checker.check(doc, display, document.locate, accepted=accepted)
 
 
 def _consistency_facts(doc: dict[str, object], ctx: ValidationContext) -> Iterator[Fact]:
     """The values the pairing checks compare with the data file, as {field, pointer, value}."""
-    for fact, key in ctx.consistency_keys.items():
+    for fact, key in consistency_keys(ctx).items():
         if key in doc:
             yield Fact(fact, {"field": key, "pointer": jsonread.pointer(key), "value": doc[key]})

@@ -1,0 +1,71 @@
+"""What the metadata checks compile once per run from the context: the template's JSON Schema, the fast Rust
+accept test, the structural test, the value checker, and which fields the pairing checks compare."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from validators.core.context import ValidationContext
+from validators.metadata.conformance import CompiledTemplate
+from validators.values.checks import ValueChecker
+
+
+def compiled_template(ctx: ValidationContext) -> CompiledTemplate | None:
+    template = ctx.template
+    return ctx.memo("compiled", lambda: CompiledTemplate.build(template, ctx.rule_pack) if template else None)
+
+
+def value_checker(ctx: ValidationContext) -> ValueChecker | None:
+    template, pack = ctx.template, ctx.rule_pack
+    return ctx.memo("value_checker", lambda: ValueChecker(pack, template) if template and pack else None)
+
+
+def structure_test(ctx: ValidationContext) -> Any:
+    """A compiled (Rust) validator of the structural template schema alone: when it accepts a document that the
+    accept test rejected, only value rules failed and the detailed structural diagnosis can be skipped."""
+
+    def build() -> Any:
+        import jsonschema_rs
+
+        compiled = compiled_template(ctx)
+        return jsonschema_rs.validator_for(compiled.schema) if compiled else None
+
+    return ctx.memo("structure", build)
+
+
+def accept_test(ctx: ValidationContext) -> Any:
+    """A compiled (Rust) validator of the template schema tightened with the value rules it can express: the
+    fast accept test. Documents it rejects are diagnosed in detail; it never decides a finding on its own."""
+
+    def build() -> Any:
+        import jsonschema_rs
+
+        compiled = compiled_template(ctx)
+        if compiled is None:
+            return None
+        checker = value_checker(ctx)
+        schema = checker.accept_schema(compiled.schema) if checker is not None else compiled.schema
+        return jsonschema_rs.validator_for(schema)
+
+    return ctx.memo("accept", build)
+
+
+def consistency_keys(ctx: ValidationContext) -> dict[str, str]:
+    """Fact name → original name of the metadata field the pack compares with the data file."""
+
+    def build() -> dict[str, str]:
+        if ctx.rule_pack is None or ctx.template is None:
+            return {}
+        rules = ctx.rule_pack.consistency
+        keys = {}
+        for fact, name in (
+            ("sample_count", rules.sample_count),
+            ("cell_count", rules.cell_count),
+            ("data_type", rules.data_type),
+        ):
+            field = ctx.template.lookup(name) if name else None
+            if field is not None:
+                keys[fact] = field.original_name
+        return keys
+
+    return ctx.memo("consistency_keys", build)
