@@ -48,8 +48,8 @@ def line_pass_findings(text: str, *, fast: bool) -> list[tuple[str, str]]:
     out = CappedFindings(cap=1000)
     checker = _LinePass("f.vcf", out)
     if not fast:  # every record through the detailed checks
-        checker._info_pattern = lambda key, n_alt: None  # type: ignore[method-assign]
-        checker._sample_pattern = lambda text, n_alt: None  # type: ignore[method-assign]
+        checker.records._info_pattern = lambda key, n_alt: None  # type: ignore[method-assign]
+        checker.records._sample_pattern = lambda text, n_alt: None  # type: ignore[method-assign]
     checker.run(io.BytesIO(text.encode()))
     return sorted((f.code, f.message) for f in out)
 

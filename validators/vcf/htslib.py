@@ -1,5 +1,6 @@
 """htslib speaks on file descriptor 2, not through exceptions: capture what it prints while pysam reads a file,
-so that its warnings become findings and nothing leaks to the user's terminal."""
+so that its warnings become findings and nothing leaks to the user's terminal. The pysam pass itself lives here
+too (`htslib_pass`): it reads the file as Polly's tools will and reports what htslib said."""
 
 from __future__ import annotations
 
@@ -9,8 +10,19 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from validators.core.capped import CappedFindings
+from validators.core.model import Severity
+from validators.vcf.rules import HTSLIB_MESSAGE
 
 MAX_MESSAGES = 200  # read back at most this many lines; the rest is counted
+# htslib messages that repeat a finding the line pass makes with more detail.
+_DUPLICATES_OUR_OWN = (
+    "is not defined in the header",
+    "Missing headers may cause later processing to fail",
+    "The index file is older than the data file",
+)
 
 
 @dataclass
@@ -39,3 +51,27 @@ def captured_stderr() -> Iterator[Captured]:
                     result.messages.append(raw.decode("utf-8", errors="replace").rstrip())
                 else:
                     result.dropped += 1
+
+
+def htslib_pass(path: Path, display: str, out: CappedFindings) -> None:
+    """Read every record with pysam; what htslib prints (less what the line pass reports better) becomes findings."""
+    import pysam
+
+    failure = None
+    with captured_stderr() as captured:
+        try:
+            with pysam.VariantFile(str(path)) as variants:
+                for _ in variants:
+                    pass
+        except Exception as exc:  # pysam raises OSError, ValueError, NotImplementedError... all mean "stopped"
+            failure = str(exc) or type(exc).__name__
+    for message in captured.messages:
+        if not message or any(part in message for part in _DUPLICATES_OUR_OWN):
+            continue
+        severity = Severity.ERROR if message.startswith("[E::") else Severity.WARNING
+        out.add(HTSLIB_MESSAGE.finding(display, message=message, severity=severity))
+    if captured.dropped:
+        out.add(HTSLIB_MESSAGE.finding(display, message=f"{captured.dropped} more lines not shown"))
+    said_why = any(m.startswith("[E::") for m in captured.messages)
+    if failure is not None and not said_why:  # htslib's own error already says why reading stopped
+        out.add(HTSLIB_MESSAGE.finding(display, message=f"reading stopped: {failure}", severity=Severity.ERROR))

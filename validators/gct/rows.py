@@ -1,0 +1,115 @@
+"""The data rows of a text GCT: row ids, row width, stray lines, and every matrix cell as cmapPy will read it.
+
+Most rows are all finite numbers, so each row is first tried whole at C speed; only a row that fails goes through
+the cell-by-cell checks that say which cell is wrong and why.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+from validators.core.capped import CappedFindings
+from validators.core.model import Location, Severity
+from validators.gct.header import MISSING_MARKERS, GctLayout, field_column, id_problem
+from validators.gct.rules import (
+    BAD_ID,
+    DUPLICATE_ROW_ID,
+    INFINITE_VALUE,
+    MISSING_VALUES,
+    NEG_666_IN_DATA,
+    NON_NUMERIC,
+    QUOTED_FIELD,
+    RAGGED_ROW,
+    STRAY_LINE,
+)
+
+
+class RowChecker:
+    """Checks the data rows that follow the head."""
+
+    def __init__(self, display: str, out: CappedFindings) -> None:
+        self.display, self.out = display, out
+
+    def at(self, line: int, column: int = 1) -> Location:
+        return Location(line=line, column=column)
+
+    def check(self, lines: Iterator[tuple[int, str]], layout: GctLayout) -> int:
+        """Check every data row; returns how many there were."""
+        first_value = 2 if layout.version == "1.2" else 1 + layout.row_meta
+        width = first_value + len(layout.samples)
+        seen_ids: dict[str, int] = {}
+        rows = 0
+        missing = 0
+        markers: set[str] = set()
+        for number, text in lines:
+            if not text.strip():
+                self.out.add(STRAY_LINE.finding(self.display, self.at(number), what="blank", severity=Severity.WARNING))
+                continue
+            if text.startswith("#"):
+                self.out.add(STRAY_LINE.finding(self.display, self.at(number), what="comment"))
+                continue
+            rows += 1
+            fields = text.split("\t")
+            if len(fields) != width:
+                self.out.add(RAGGED_ROW.finding(self.display, self.at(number), found=len(fields), expected=width))
+                continue
+            row_id = fields[0]
+            problem = id_problem(row_id)
+            if problem:
+                self.out.add(
+                    BAD_ID.finding(self.display, self.at(number), what="row id", value=row_id, problem=problem)
+                )
+            elif row_id in seen_ids:
+                first_line = seen_ids[row_id]
+                self.out.add(
+                    DUPLICATE_ROW_ID.finding(self.display, self.at(number), value=row_id, first_line=first_line)
+                )
+            else:
+                seen_ids[row_id] = number
+                if len(row_id) > 1 and row_id[0] == row_id[-1] == '"':
+                    self.out.add(QUOTED_FIELD.finding(self.display, self.at(number), value=row_id))
+            cells = fields[first_value:]
+            if self._fast_row_ok(text, cells):
+                continue
+            missing += self._slow_row(number, fields, first_value, layout, markers)
+        if missing:
+            shown = ", ".join(sorted(markers))
+            self.out.add(MISSING_VALUES.finding(self.display, Location(), count=missing, markers=shown))
+        return rows
+
+    @staticmethod
+    def _fast_row_ok(text: str, cells: list[str]) -> bool:
+        """True when every cell is a finite number other than -666 (the common case, checked at C speed)."""
+        if "_" in text:
+            return False  # Python's float() accepts 1_000; cmapPy does not
+        try:
+            values = list(map(float, cells))
+        except ValueError:
+            return False
+        return math.isfinite(math.fsum(values)) and "-666" not in cells
+
+    def _slow_row(self, number: int, fields: list[str], first: int, layout: GctLayout, markers: set[str]) -> int:
+        missing = 0
+        row_id = fields[0]
+        for offset, cell in enumerate(fields[first:]):
+            sample = layout.samples[offset] if offset < len(layout.samples) else "?"
+            where = self.at(number, field_column(fields, first + offset))
+            if cell in MISSING_MARKERS:
+                missing += 1
+                markers.add(cell)
+                if cell == "-666":
+                    self.out.add(NEG_666_IN_DATA.finding(self.display, where, row=row_id, sample=sample))
+                continue
+            try:
+                value = float(cell) if "_" not in cell else None
+            except ValueError:
+                value = None
+            if value is None:
+                self.out.add(NON_NUMERIC.finding(self.display, where, value=cell, row=row_id, sample=sample))
+            elif math.isinf(value):
+                self.out.add(INFINITE_VALUE.finding(self.display, where, value=cell, row=row_id, sample=sample))
+            elif math.isnan(value):
+                missing += 1
+                markers.add(cell)
+        return missing

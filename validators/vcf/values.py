@@ -1,0 +1,97 @@
+"""What an INFO or FORMAT value may be under its header definition (Number, Type), as plain tests and as regexes.
+
+The regexes are the line pass's fast path: a value they accept has no finding, so the detailed checks in
+`validators.vcf.records` only run on what they reject. Both live here so that they stay in agreement.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_SCALAR = {
+    "Integer": r"[+-]?[0-9]+",
+    "Float": r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?[Nn][Aa][Nn]",
+    "Character": r"[^,]",
+    "String": r"[^,]*",
+}
+
+
+def is_float(text: str) -> bool:
+    try:
+        return math.isfinite(float(text)) or text.lower() in ("nan", "-nan")
+    except ValueError:
+        return False
+
+
+def type_ok(value: str, type_: str) -> bool:
+    if value == ".":
+        return True
+    if type_ == "Integer":
+        return bool(_INTEGER.fullmatch(value))
+    if type_ == "Float":
+        return is_float(value) and "_" not in value
+    if type_ == "Character":
+        return len(value) == 1
+    return True
+
+
+def expected_count(number: str, n_alt: int, ploidy: int | None) -> int | None:
+    """How many values Number allows for a record, or None when any count is fine."""
+    if number.isdigit():
+        return int(number)
+    if number == "A":
+        return n_alt
+    if number == "R":
+        return n_alt + 1
+    if number == "G" and ploidy is not None:
+        return math.comb(n_alt + ploidy, ploidy)
+    return None
+
+
+def value_pattern(definition: tuple[str, str], n_alt: int, ploidy: int | None) -> str | None:
+    """A regex accepting exactly the values the definition allows for this record, or None (no fast path)."""
+    count, type_ = definition
+    scalar = _SCALAR.get(type_)
+    if scalar is None:
+        return None
+    item = f"(?:{scalar}|\\.)"
+    expected = expected_count(count, n_alt, ploidy)
+    if expected is None:
+        return None if count == "G" else f"{item}(?:,{item})*"
+    if expected == 0:
+        return None
+    return f"\\.|{item}" + (f"(?:,{item}){{{expected - 1}}}" if expected > 1 else "")
+
+
+def info_pattern(definition: tuple[str, str] | None, n_alt: int) -> re.Pattern[str] | None:
+    """The accept test for one INFO key's value, or None (undeclared, a Flag, or no fast path)."""
+    pattern = value_pattern(definition, n_alt, None) if definition and definition[1] != "Flag" else None
+    return re.compile(pattern) if pattern else None
+
+
+def sample_pattern(format_text: str, formats: dict[str, tuple[str, str]], n_alt: int) -> re.Pattern[str] | None:
+    """One regex for a whole sample column under this FORMAT (diploid for Number=G; trailing fields may be
+    dropped, as the spec allows), or None when some key has no fast path."""
+    parts = []
+    for key in format_text.split(":"):
+        definition = formats.get(key)
+        if key == "GT" and n_alt <= 9:
+            allele = f"(?:\\.|[0-{n_alt}])"
+            parts.append(f"{allele}(?:[/|]{allele})*")
+        elif definition is None or key == "GT":
+            parts = []
+            break
+        else:
+            pattern = value_pattern(definition, n_alt, 2)
+            if pattern is None:
+                parts = []
+                break
+            parts.append(f"(?:{pattern})")
+    if not parts:
+        return None
+    body = parts[-1]
+    for part in reversed(parts[:-1]):
+        body = f"{part}(?::{body})?"
+    return re.compile(body)
