@@ -222,8 +222,42 @@ def _read_table(path: Path, name: str, pack: str) -> Table:
     return Table(name, rows)
 
 
+@dataclass(frozen=True)
+class _PackSource:
+    """The pack's file name and text, to point each error at its line."""
+
+    where: str
+    text: str
+
+    def error(self, path: list[str | int], message: str) -> RulePackError:
+        return RulePackError(f"{self.where}:{_line_of(self.text, path) or 1}: {message}")
+
+
 def load_rule_pack(path: Path) -> RulePack:
     """Parse and check a pack; vocabulary and table paths are relative to the pack file."""
+    source, raw = _read_pack(path)
+    base = path.parent
+    vocabularies = {n: _read_vocabulary(base / p, n, source.where) for n, p in (raw.get("vocabularies") or {}).items()}
+    tables = {n: _read_table(base / p, n, source.where) for n, p in (raw.get("tables") or {}).items()}
+    field_rules = [_field_rule(source, name, spec, vocabularies) for name, spec in (raw.get("fields") or {}).items()]
+    cross = [_cross_field_rule(source, i, spec, tables) for i, spec in enumerate(raw.get("cross_field") or [])]
+    return RulePack(
+        consistency=_consistency_rules(raw.get("consistency") or {}),
+        name=raw["name"],
+        path=source.where,
+        required=tuple(raw.get("required") or ()),
+        user_fields=tuple(raw.get("user_fields") or ()),
+        sample_required=tuple(raw.get("sample_required") or ()),
+        nan_like=tuple(raw.get("nan_like") or ()),
+        fields=tuple(field_rules),
+        cross_field=tuple(cross),
+        vocabularies=vocabularies,
+        tables=tables,
+    )
+
+
+def _read_pack(path: Path) -> tuple[_PackSource, dict[str, Any]]:
+    """The pack's YAML, read and checked against `PACK_SCHEMA`; the first problem found is the error."""
     import jsonschema_rs
 
     where = str(path)
@@ -238,70 +272,56 @@ def load_rule_pack(path: Path) -> RulePack:
         at = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise RulePackError(f"{where}{at}: the rule pack is not valid YAML: {problem}") from None
+    source = _PackSource(where, text)
     errors = sorted(
         jsonschema_rs.validator_for(PACK_SCHEMA).iter_errors(raw), key=lambda e: list(map(str, e.instance_path))
     )
     if errors:
-        first = errors[0]
-        error_path = list(first.instance_path)
+        error_path = list(errors[0].instance_path)
         key_path = ".".join(str(p) for p in error_path) or "top level"
-        raise RulePackError(f"{where}:{_line_of(text, error_path) or 1}: {key_path}: {first.message}")
+        raise source.error(error_path, f"{key_path}: {errors[0].message}")
+    return source, raw
 
-    base = path.parent
-    vocabularies = {n: _read_vocabulary(base / p, n, where) for n, p in (raw.get("vocabularies") or {}).items()}
-    tables = {n: _read_table(base / p, n, where) for n, p in (raw.get("tables") or {}).items()}
-    field_rules = []
-    for name, spec in (raw.get("fields") or {}).items():
-        rng = spec.get("range") or {}
-        vocab = spec.get("vocabulary")
-        if vocab is not None and vocab not in vocabularies:
-            at_line = _line_of(text, ["fields", name, "vocabulary"])
-            raise RulePackError(f"{where}:{at_line}: fields.{name}: unknown vocabulary {vocab!r}")
-        pattern = spec.get("pattern")
-        if pattern is not None:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                at_line = _line_of(text, ["fields", name, "pattern"])
-                raise RulePackError(
-                    f"{where}:{at_line}: fields.{name}.pattern: invalid regular expression: {exc}"
-                ) from None
-        field_rules.append(
-            FieldRule(
-                field=name,
-                vocabulary=vocab,
-                vocabulary_severity=spec.get("vocabulary_severity"),
-                pattern=pattern,
-                minimum=_number(rng.get("min"), f"{where}: fields.{name}.range.min"),
-                maximum=_number(rng.get("max"), f"{where}: fields.{name}.range.max"),
-                integer=bool(rng.get("integer", False)),
-                allow=tuple(spec.get("allow") or ()),
-                defaults=tuple(spec.get("defaults") or ()),
-            )
-        )
-    cross = []
-    for index, spec in enumerate(raw.get("cross_field") or []):
-        if spec["table"] not in tables:
-            at_line = _line_of(text, ["cross_field", index, "table"])
-            raise RulePackError(f"{where}:{at_line}: cross_field[{index}]: unknown table {spec['table']!r}")
-        cross.append(CrossFieldRule(**spec))
-    rules = raw.get("consistency") or {}
-    consistency = ConsistencyRules(
+
+def _field_rule(
+    source: _PackSource, name: str, spec: dict[str, Any], vocabularies: Mapping[str, Vocabulary]
+) -> FieldRule:
+    rng = spec.get("range") or {}
+    vocab = spec.get("vocabulary")
+    if vocab is not None and vocab not in vocabularies:
+        raise source.error(["fields", name, "vocabulary"], f"fields.{name}: unknown vocabulary {vocab!r}")
+    pattern = spec.get("pattern")
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            message = f"fields.{name}.pattern: invalid regular expression: {exc}"
+            raise source.error(["fields", name, "pattern"], message) from None
+    return FieldRule(
+        field=name,
+        vocabulary=vocab,
+        vocabulary_severity=spec.get("vocabulary_severity"),
+        pattern=pattern,
+        minimum=_number(rng.get("min"), f"{source.where}: fields.{name}.range.min"),
+        maximum=_number(rng.get("max"), f"{source.where}: fields.{name}.range.max"),
+        integer=bool(rng.get("integer", False)),
+        allow=tuple(spec.get("allow") or ()),
+        defaults=tuple(spec.get("defaults") or ()),
+    )
+
+
+def _cross_field_rule(
+    source: _PackSource, index: int, spec: dict[str, Any], tables: Mapping[str, Table]
+) -> CrossFieldRule:
+    if spec["table"] not in tables:
+        raise source.error(["cross_field", index, "table"], f"cross_field[{index}]: unknown table {spec['table']!r}")
+    return CrossFieldRule(**spec)
+
+
+def _consistency_rules(rules: dict[str, Any]) -> ConsistencyRules:
+    return ConsistencyRules(
         sample_count=rules.get("sample_count"),
         cell_count=rules.get("cell_count"),
         data_type=rules.get("data_type"),
         data_type_formats={k: tuple(v) for k, v in (rules.get("data_type_formats") or {}).items()},
-    )
-    return RulePack(
-        consistency=consistency,
-        name=raw["name"],
-        path=where,
-        required=tuple(raw.get("required") or ()),
-        user_fields=tuple(raw.get("user_fields") or ()),
-        sample_required=tuple(raw.get("sample_required") or ()),
-        nan_like=tuple(raw.get("nan_like") or ()),
-        fields=tuple(field_rules),
-        cross_field=tuple(cross),
-        vocabularies=vocabularies,
-        tables=tables,
     )

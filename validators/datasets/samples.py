@@ -14,7 +14,7 @@ from typing import Any
 from validators.core.model import Finding, Location, Rule, Severity
 from validators.core.rulepack import RulePack, fold
 from validators.core.template import Field, Template
-from validators.values.checks import NAN_LIKE, NOT_IN_VOCABULARY, SURROUNDING_SPACE, VOCABULARY_CASE
+from validators.values.rules import NAN_LIKE, NOT_IN_VOCABULARY, SURROUNDING_SPACE, VOCABULARY_CASE
 
 MISSING_COLUMN = Rule(
     "OMX620",

@@ -6,7 +6,6 @@ Checks only look at values of the right JSON type; type problems belong to templ
 
 from __future__ import annotations
 
-import copy
 import difflib
 import json
 import math
@@ -16,119 +15,26 @@ from dataclasses import dataclass
 from typing import Any
 
 from validators.core.jsonread import pointer
-from validators.core.model import Finding, Location, Rule, Severity
+from validators.core.model import Finding, Location, Severity
 from validators.core.rulepack import CrossFieldRule, FieldRule, RulePack, Vocabulary, fold
 from validators.core.template import INDEX_KEY, Template
-
-NOT_IN_VOCABULARY = Rule(
-    "OMX201",
-    "value-not-in-vocabulary",
-    Severity.ERROR,
-    "Value not in the controlled vocabulary",
-    "{value!r} is not in the {vocabulary} vocabulary",
-    "Curated fields take terms from a controlled vocabulary so that the atlas's filters group datasets correctly. "
-    'A term outside it creates a facet value nobody searches for. Use the vocabulary\'s spelling, or "None" when '
-    "the field does not apply.",
-    bad='"organism": ["Human"]',
-    good='"organism": ["Homo sapiens"]',
-)
-VOCABULARY_CASE = Rule(
-    "OMX202",
-    "vocabulary-case-mismatch",
-    Severity.ERROR,
-    "Vocabulary term spelled with different case or spacing",
-    "{value!r} matches the {vocabulary} term {term!r} only when case and spacing are ignored",
-    'Atlas filters compare terms exactly: "geo" and "GEO" become two different sources. Write the term exactly '
-    "as the vocabulary spells it.",
-    bad='"dataset_source": "geo"',
-    good='"dataset_source": "GEO"',
-)
-PATTERN_MISMATCH = Rule(
-    "OMX203",
-    "pattern-mismatch",
-    Severity.ERROR,
-    "Value does not match the required pattern",
-    "{value!r} does not match the pattern {pattern}",
-    "The rule pack requires this field to match a regular expression (the whole value must match).",
-    bad='"publication": "pubmed 123"',
-    good='"publication": "https://pubmed.ncbi.nlm.nih.gov/123"',
-)
-OUT_OF_RANGE = Rule(
-    "OMX204",
-    "value-out-of-range",
-    Severity.ERROR,
-    "Number missing or out of range",
-    "{value!r} {problem}",
-    "The rule pack bounds this numeric field (for example `year` between 1900 and the current year). Numbers may "
-    "be written as JSON numbers or, where the template says text, as digits in a string; the pack may also allow "
-    'literal placeholders such as "None".',
-    bad='"year": "18"',
-    good='"year": "2018"',
-)
-NAN_LIKE = Rule(
-    "OMX205",
-    "nan-like-value",
-    Severity.ERROR,
-    'Missing value written as a "nan"-like string',
-    '{value!r} stands for a missing value; write "None" instead',
-    'Strings such as "nan", "NA", "null" or "" come from spreadsheet and pandas exports. The atlas indexes '
-    'them as real terms. Polly\'s convention for "not applicable" is the string "None".',
-    bad='"tissue": ["nan"]',
-    good='"tissue": ["None"]',
-)
-DEFAULT_MIXED = Rule(
-    "OMX206",
-    "default-mixed-with-values",
-    Severity.ERROR,
-    "Default value mixed with real values",
-    "{defaults} mixed with real values in one array: {values}",
-    'A default such as "None" (or "Normal" for disease) means "nothing applies"; next to real terms it '
-    "contradicts them and pollutes filters. Keep either the default alone or only real terms.",
-    bad='"disease": ["Normal", "Breast Neoplasms"]',
-    good='"disease": ["Breast Neoplasms"]',
-)
-CROSS_FIELD = Rule(
-    "OMX207",
-    "cross-field-inconsistent",
-    Severity.ERROR,
-    "Fields disagree with each other",
-    "{key_field} {key!r} implies {field} {expected}, but the file says {actual}",
-    "Some facts follow from others: a cell line comes from one organism and models known diseases. When the "
-    "metadata contradicts the reference table, one of the two fields is probably wrong.",
-    bad='"kw_cell_line": ["HeLa"], "organism": ["Mus musculus"]',
-    good='"kw_cell_line": ["HeLa"], "organism": ["Homo sapiens"]',
-)
-SURROUNDING_SPACE = Rule(
-    "OMX208",
-    "surrounding-whitespace",
-    Severity.WARNING,
-    "Value has leading or trailing white space",
-    "{value!r} has leading or trailing white space",
-    "Invisible spaces make otherwise equal terms differ in the atlas's filters and exact searches.",
-    bad='"tissue": ["liver "]',
-    good='"tissue": ["liver"]',
-)
-
-RULES = (
-    NOT_IN_VOCABULARY,
-    VOCABULARY_CASE,
-    PATTERN_MISMATCH,
-    OUT_OF_RANGE,
-    NAN_LIKE,
-    DEFAULT_MIXED,
+from validators.values import accept
+from validators.values.rules import (
     CROSS_FIELD,
+    DEFAULT_MIXED,
+    NAN_LIKE,
+    NOT_IN_VOCABULARY,
+    OUT_OF_RANGE,
+    PATTERN_MISMATCH,
+    RULES,
     SURROUNDING_SPACE,
+    VOCABULARY_CASE,
 )
 
+__all__ = ["RULES", "FieldChecks", "ValueChecker"]
+
+# Where a JSON Pointer is in the document being checked; built only for findings.
 Locate = Callable[[str], Location]
-
-# Exactly the characters str.strip() removes (str.isspace), so the accept schema and the Python check agree on
-# "padded". Literal characters, no escapes: none is special inside a regex character class.
-SPACE_CHARACTERS = (
-    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
-    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-)
-ValueCheck = Callable[[str, Any, str, Locate], Iterator[Finding]]
 
 
 def _number(value: Any) -> float | None:
@@ -150,7 +56,9 @@ def _format_bound(value: float) -> str:
 
 
 @dataclass(frozen=True)
-class _FieldChecks:
+class FieldChecks:
+    """One pack field rule bound to the template field it applies to."""
+
     key: str
     rule: FieldRule
     vocabulary: Vocabulary | None
@@ -165,13 +73,13 @@ class ValueChecker:
     def __init__(self, pack: RulePack, template: Template) -> None:
         self.pack = pack
         self.nan_like = frozenset(pack.nan_like)
-        self.fields: list[_FieldChecks] = []
+        self.fields: list[FieldChecks] = []
         for rule in pack.fields:
             field = template.lookup(rule.field)
             if field is None:
                 continue  # the pack covers fields this atlas does not have
             self.fields.append(
-                _FieldChecks(
+                FieldChecks(
                     key=field.original_name,
                     rule=rule,
                     vocabulary=pack.vocabularies[rule.vocabulary] if rule.vocabulary else None,
@@ -223,83 +131,58 @@ class ValueChecker:
                 )
 
     def accept_schema(self, structural: dict[str, Any]) -> dict[str, Any]:
-        """The structural schema tightened with every value rule JSON Schema can express exactly: "nan"-like and
-        space-padded strings, vocabularies, numeric ranges on numeric fields, defaults mixed with other values.
-        A document it accepts has no finding from those rules (tests hold the two paths equal)."""
-        schema = copy.deepcopy(structural)
-        properties = schema["properties"]
-        strings = {
-            "not": {
-                "anyOf": [
-                    {"enum": sorted(self.nan_like)},
-                    {"pattern": f"^[{SPACE_CHARACTERS}]"},
-                    {"pattern": f"[{SPACE_CHARACTERS}]$"},
-                ]
-            }
-        }
-        for key, prop in properties.items():
-            if key == INDEX_KEY:
-                continue
-            item = prop["items"] if prop.get("type") == "array" else prop
-            if item.get("type") == "string":
-                item.setdefault("allOf", []).append(strings)
-        for checks in self.fields:
-            prop = properties.get(checks.key)
-            if prop is None:
-                continue
-            rule = checks.rule
-            item = prop["items"] if prop.get("type") == "array" else prop
-            accepted_literals = [*rule.allow, *rule.defaults]
-            if checks.vocabulary is not None and checks.field_type == "text":
-                item.setdefault("allOf", []).append({"enum": sorted({*checks.vocabulary.terms, *accepted_literals})})
-            if checks.field_type in ("integer", "float"):
-                bounds: dict[str, Any] = {}
-                if rule.minimum is not None:
-                    bounds["minimum"] = rule.minimum
-                if rule.maximum is not None:
-                    bounds["maximum"] = rule.maximum
-                if rule.integer:
-                    bounds["multipleOf"] = 1
-                if bounds:
-                    item.setdefault("allOf", []).append(bounds)
-            if rule.defaults and prop.get("type") == "array":
-                prop.setdefault("allOf", []).extend(
-                    {"not": {"allOf": [{"contains": {"const": d}}, {"contains": {"not": {"const": d}}}]}}
-                    for d in rule.defaults
-                )
-        return schema
+        """The structural schema tightened with every value rule JSON Schema can express exactly (see `accept`)."""
+        return accept.tightened(structural, self.fields, self.nan_like)
 
     def _check_field(
-        self, checks: _FieldChecks, value: Any, display: str, locate: Locate, *, residual_only: bool
+        self, checks: FieldChecks, value: Any, display: str, locate: Locate, *, residual_only: bool
+    ) -> Iterator[Finding]:
+        """The field's rules on each of its values, then on the array as a whole. `residual_only` keeps only what
+        the accept schema could not check (patterns, ranges on text fields)."""
+        for ptr, item in _items(checks.key, value):
+            if self._applies(checks, item):
+                yield from self._check_item(checks, item, ptr, display, locate, residual_only=residual_only)
+        if not residual_only:
+            yield from self._check_defaults_mixed(checks, value, display, locate)
+
+    def _applies(self, checks: FieldChecks, item: Any) -> bool:
+        """Value rules skip wrong types (template conformance's OMX106), "nan"-likes (OMX205) and allowed literals."""
+        if not _conforms(item, checks.field_type) or item in self.nan_like:
+            return False
+        return not (isinstance(item, str) and (item in checks.rule.allow or item in checks.rule.defaults))
+
+    def _check_item(
+        self, checks: FieldChecks, item: Any, ptr: _Where, display: str, locate: Locate, *, residual_only: bool
     ) -> Iterator[Finding]:
         rule = checks.rule
+        if checks.vocabulary is not None and isinstance(item, str) and not residual_only:
+            yield from self._check_term(checks, item, ptr, display, locate)
+        if checks.pattern is not None and isinstance(item, str) and not checks.pattern.fullmatch(item):
+            yield PATTERN_MISMATCH.finding(display, locate(_at(ptr)), value=item, pattern=checks.pattern.pattern)
         numeric_range = rule.minimum is not None or rule.maximum is not None or rule.integer
-        for ptr, item in _items(checks.key, value):
-            if not _conforms(item, checks.field_type) or item in self.nan_like:
-                continue  # type problems are template conformance's (OMX106), not a value rule's
-            if isinstance(item, str) and (item in rule.allow or item in rule.defaults):
-                continue
-            if checks.vocabulary is not None and isinstance(item, str) and not residual_only:
-                yield from self._check_term(checks, item, ptr, display, locate)
-            if checks.pattern is not None and isinstance(item, str) and not checks.pattern.fullmatch(item):
-                yield PATTERN_MISMATCH.finding(display, locate(_at(ptr)), value=item, pattern=checks.pattern.pattern)
-            if numeric_range and (checks.field_type == "text" or not residual_only):
-                yield from self._check_range(checks, item, ptr, display, locate)
-        if rule.defaults and isinstance(value, list) and len(value) > 1 and not residual_only:
-            strings = [v for v in value if isinstance(v, str)]
-            used = sorted({v for v in strings if v in rule.defaults})
-            if used and len(set(strings)) > 1:
-                others = [v for v in strings if v not in rule.defaults]
-                yield DEFAULT_MIXED.finding(
-                    display,
-                    locate(pointer(checks.key)),
-                    defaults=" and ".join(repr(u) for u in used),
-                    values=", ".join(repr(o) for o in others),
-                    fix=f"write {json.dumps(others or used[:1], ensure_ascii=False)}",
-                )
+        if numeric_range and (checks.field_type == "text" or not residual_only):
+            yield from self._check_range(checks, item, ptr, display, locate)
+
+    @staticmethod
+    def _check_defaults_mixed(checks: FieldChecks, value: Any, display: str, locate: Locate) -> Iterator[Finding]:
+        """A default ("None", "Unknown") stands for "no value": beside real values in one array it is a mistake."""
+        defaults = checks.rule.defaults
+        if not defaults or not isinstance(value, list) or len(value) < 2:
+            return
+        strings = [v for v in value if isinstance(v, str)]
+        used = sorted({v for v in strings if v in defaults})
+        if used and len(set(strings)) > 1:
+            others = [v for v in strings if v not in defaults]
+            yield DEFAULT_MIXED.finding(
+                display,
+                locate(pointer(checks.key)),
+                defaults=" and ".join(repr(u) for u in used),
+                values=", ".join(repr(o) for o in others),
+                fix=f"write {json.dumps(others or used[:1], ensure_ascii=False)}",
+            )
 
     def _check_term(
-        self, checks: _FieldChecks, item: str, ptr: _Where, display: str, locate: Locate
+        self, checks: FieldChecks, item: str, ptr: _Where, display: str, locate: Locate
     ) -> Iterator[Finding]:
         vocab = checks.vocabulary
         if vocab is None or item in vocab.terms:
@@ -327,7 +210,7 @@ class ValueChecker:
         )
 
     def _check_range(
-        self, checks: _FieldChecks, item: Any, ptr: _Where, display: str, locate: Locate
+        self, checks: FieldChecks, item: Any, ptr: _Where, display: str, locate: Locate
     ) -> Iterator[Finding]:
         rule = checks.rule
         number = _number(item)

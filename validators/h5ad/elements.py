@@ -1,0 +1,105 @@
+"""The h5ad file being checked, as every section of the checks sees it: where findings go, which paths are not
+followed (links leaving the file), and each element's encoding checked against the AnnData on-disk specification."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from validators.core.capped import CappedFindings
+from validators.core.model import Location, Rule
+from validators.h5ad.rules import ENCODING, NEWER_ENCODING
+
+# (encoding-type) → (kind, known versions), from the AnnData on-disk specification.
+ENCODINGS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "anndata": ("group", ("0.1.0",)),
+    "raw": ("group", ("0.1.0",)),
+    "dataframe": ("group", ("0.1.0", "0.2.0")),
+    "dict": ("group", ("0.1.0",)),
+    "csr_matrix": ("group", ("0.1.0",)),
+    "csc_matrix": ("group", ("0.1.0",)),
+    "categorical": ("group", ("0.2.0",)),
+    "nullable-integer": ("group", ("0.1.0",)),
+    "nullable-boolean": ("group", ("0.1.0",)),
+    "nullable-string-array": ("group", ("0.1.0",)),
+    "awkward-array": ("group", ("0.1.0",)),
+    "array": ("dataset", ("0.2.0",)),
+    "string-array": ("dataset", ("0.2.0",)),
+    "string": ("dataset", ("0.2.0",)),
+    "numeric-scalar": ("dataset", ("0.2.0",)),
+    "rec-array": ("dataset", ("0.2.0",)),
+    "null": ("dataset", ("0.1.0",)),
+}
+
+
+def text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(p) if p.isdigit() else 0 for p in version.split("."))
+
+
+class H5adFile:
+    """An open h5ad file with its findings so far."""
+
+    def __init__(self, handle: Any, display: str) -> None:
+        self.file, self.display = handle, display
+        self.out = CappedFindings()
+        self.unsafe: set[str] = set()
+        # anndata < 0.8 wrote no encoding attributes; such files are checked by their legacy layout instead.
+        self.legacy = handle.attrs.get("encoding-type") is None
+
+    def at(self, path: str) -> Location:
+        return Location(pointer=path)
+
+    def add(self, rule: Rule, path: str, **params: Any) -> None:
+        self.out.add(rule.finding(self.display, self.at(path), path=path, **params))
+
+    def encoding(self, obj: Any, path: str, *, expected: tuple[str, ...] = (), required: bool = True) -> str | None:
+        """The element's encoding-type after checking it against the spec; None when missing or unknown."""
+        import h5py
+
+        etype = text(obj.attrs.get("encoding-type"))
+        version = text(obj.attrs.get("encoding-version"))
+        if etype is None:
+            legacy_sparse = text(obj.attrs.get("h5sparse_format"))
+            if self.legacy and legacy_sparse in ("csr", "csc"):
+                return f"{legacy_sparse}_matrix"
+            if required and not self.legacy:
+                self.add(ENCODING, path, problem="no encoding-type attribute")
+            return None
+        known = ENCODINGS.get(etype)
+        if known is None:
+            self.add(ENCODING, path, problem=f"unknown encoding-type {etype!r}")
+            return None
+        kind, versions = known
+        actual_kind = "group" if isinstance(obj, h5py.Group) else "dataset"
+        if kind != actual_kind:
+            self.add(ENCODING, path, problem=f"{etype} must be an HDF5 {kind}, found a {actual_kind}")
+            return None
+        if version is None:
+            self.add(ENCODING, path, problem=f"{etype} without an encoding-version attribute")
+        elif version not in versions:
+            if _version_key(version) > _version_key(versions[-1]):
+                self.add(NEWER_ENCODING, path, type=etype, version=version, known=", ".join(versions))
+            else:
+                self.add(ENCODING, path, problem=f"unknown {etype} version {version!r}")
+        if expected and etype not in expected:
+            self.add(ENCODING, path, problem=f"expected {' or '.join(expected)}, found {etype}")
+        return etype
+
+    def members(self, path: str) -> list[str]:
+        import h5py
+
+        group = self.file.get(path)
+        if group is None or path in self.unsafe:
+            return []
+        if not isinstance(group, h5py.Group):
+            self.add(ENCODING, path, problem="expected a group (a dict of elements)")
+            return []
+        self.encoding(group, path, expected=("dict",), required=False)
+        return [n for n in group if f"{path}/{n}" not in self.unsafe]

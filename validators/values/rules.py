@@ -1,0 +1,106 @@
+"""The value rules (OMX2xx), declared apart from their checks; the fast accept schema and the full checks
+report against the same declarations."""
+
+from __future__ import annotations
+
+from validators.core.model import Rule, Severity
+
+NOT_IN_VOCABULARY = Rule(
+    "OMX201",
+    "value-not-in-vocabulary",
+    Severity.ERROR,
+    "Value not in the controlled vocabulary",
+    "{value!r} is not in the {vocabulary} vocabulary",
+    "Curated fields take terms from a controlled vocabulary so that the atlas's filters group datasets correctly. "
+    'A term outside it creates a facet value nobody searches for. Use the vocabulary\'s spelling, or "None" when '
+    "the field does not apply.",
+    bad='"organism": ["Human"]',
+    good='"organism": ["Homo sapiens"]',
+)
+VOCABULARY_CASE = Rule(
+    "OMX202",
+    "vocabulary-case-mismatch",
+    Severity.ERROR,
+    "Vocabulary term spelled with different case or spacing",
+    "{value!r} matches the {vocabulary} term {term!r} only when case and spacing are ignored",
+    'Atlas filters compare terms exactly: "geo" and "GEO" become two different sources. Write the term exactly '
+    "as the vocabulary spells it.",
+    bad='"dataset_source": "geo"',
+    good='"dataset_source": "GEO"',
+)
+PATTERN_MISMATCH = Rule(
+    "OMX203",
+    "pattern-mismatch",
+    Severity.ERROR,
+    "Value does not match the required pattern",
+    "{value!r} does not match the pattern {pattern}",
+    "The rule pack requires this field to match a regular expression (the whole value must match).",
+    bad='"publication": "pubmed 123"',
+    good='"publication": "https://pubmed.ncbi.nlm.nih.gov/123"',
+)
+OUT_OF_RANGE = Rule(
+    "OMX204",
+    "value-out-of-range",
+    Severity.ERROR,
+    "Number missing or out of range",
+    "{value!r} {problem}",
+    "The rule pack bounds this numeric field (for example `year` between 1900 and the current year). Numbers may "
+    "be written as JSON numbers or, where the template says text, as digits in a string; the pack may also allow "
+    'literal placeholders such as "None".',
+    bad='"year": "18"',
+    good='"year": "2018"',
+)
+NAN_LIKE = Rule(
+    "OMX205",
+    "nan-like-value",
+    Severity.ERROR,
+    'Missing value written as a "nan"-like string',
+    '{value!r} stands for a missing value; write "None" instead',
+    'Strings such as "nan", "NA", "null" or "" come from spreadsheet and pandas exports. The atlas indexes '
+    'them as real terms. Polly\'s convention for "not applicable" is the string "None".',
+    bad='"tissue": ["nan"]',
+    good='"tissue": ["None"]',
+)
+DEFAULT_MIXED = Rule(
+    "OMX206",
+    "default-mixed-with-values",
+    Severity.ERROR,
+    "Default value mixed with real values",
+    "{defaults} mixed with real values in one array: {values}",
+    'A default such as "None" (or "Normal" for disease) means "nothing applies"; next to real terms it '
+    "contradicts them and pollutes filters. Keep either the default alone or only real terms.",
+    bad='"disease": ["Normal", "Breast Neoplasms"]',
+    good='"disease": ["Breast Neoplasms"]',
+)
+CROSS_FIELD = Rule(
+    "OMX207",
+    "cross-field-inconsistent",
+    Severity.ERROR,
+    "Fields disagree with each other",
+    "{key_field} {key!r} implies {field} {expected}, but the file says {actual}",
+    "Some facts follow from others: a cell line comes from one organism and models known diseases. When the "
+    "metadata contradicts the reference table, one of the two fields is probably wrong.",
+    bad='"kw_cell_line": ["HeLa"], "organism": ["Mus musculus"]',
+    good='"kw_cell_line": ["HeLa"], "organism": ["Homo sapiens"]',
+)
+SURROUNDING_SPACE = Rule(
+    "OMX208",
+    "surrounding-whitespace",
+    Severity.WARNING,
+    "Value has leading or trailing white space",
+    "{value!r} has leading or trailing white space",
+    "Invisible spaces make otherwise equal terms differ in the atlas's filters and exact searches.",
+    bad='"tissue": ["liver "]',
+    good='"tissue": ["liver"]',
+)
+
+RULES = (
+    NOT_IN_VOCABULARY,
+    VOCABULARY_CASE,
+    PATTERN_MISMATCH,
+    OUT_OF_RANGE,
+    NAN_LIKE,
+    DEFAULT_MIXED,
+    CROSS_FIELD,
+    SURROUNDING_SPACE,
+)
