@@ -7,8 +7,9 @@ saved report can be rendered again or checked by the gate.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,7 @@ from validators.core.model import Finding, Location, Severity
 if TYPE_CHECKING:
     import pandas as pd
 
-REPORT_FORMAT_VERSION = 1
+REPORT_FORMAT_VERSION = 2  # 2: the `run` block and each finding's `params`
 TOOL_NAME = "omix-ingest"
 
 
@@ -97,7 +98,43 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "line": loc.line,
         "column": loc.column,
         "fix": finding.fix,
+        "params": {str(k): jsonable(v) for k, v in finding.params.items()},
     }
+
+
+# orjson refuses integers beyond 64 bits, and strict JSON has no NaN or lone surrogates: such values (they come
+# straight from broken inputs) are written as text.
+_INT_RANGE = range(-(2**63), 2**64)
+
+
+def jsonable(value: Any) -> Any:
+    """`value` as plain JSON data: what JSON cannot hold faithfully becomes its text form."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value if value in _INT_RANGE else str(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, str):
+        return value if _encodable(value) else value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, Mapping):
+        return {str(jsonable(k)): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((jsonable(v) for v in value), key=str)
+    item = getattr(value, "item", None)  # NumPy scalars
+    if callable(item):
+        return jsonable(item())
+    return str(value)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def finding_from_dict(data: dict[str, Any], path: str) -> Finding:
@@ -108,6 +145,7 @@ def finding_from_dict(data: dict[str, Any], path: str) -> Finding:
         file=path,
         location=Location(data.get("pointer", ""), data.get("line"), data.get("column")),
         fix=data.get("fix"),
+        params=dict(data.get("params") or {}),
     )
 
 
@@ -120,6 +158,9 @@ class Report:
     fail_on: Severity = Severity.ERROR
     created: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
     skipped: tuple[str, ...] = ()
+    # What this run checked (selection, scope, fail-on, limits, rule pack and template hashes, tool version):
+    # signed with the report, so a report made under other settings can never stand in for this run's.
+    run: Mapping[str, Any] | None = None
 
     @property
     def findings(self) -> Iterator[Finding]:
@@ -155,6 +196,7 @@ class Report:
             "template": self.template.to_dict() if self.template else None,
             "rule_pack": self.rule_pack,
             "fail_on": self.fail_on.label,
+            "run": dict(self.run) if self.run is not None else None,
             "passed": not self.failed,
             "stats": self.stats(),
             "files": [f.to_dict() for f in self.files],
@@ -171,6 +213,7 @@ class Report:
             fail_on=Severity.parse(data.get("fail_on", "error")),
             created=data["created"],
             skipped=tuple(data.get("skipped", ())),
+            run=data.get("run"),
         )
 
     def to_dataframe(self) -> pd.DataFrame:
@@ -184,7 +227,7 @@ class Report:
         for file in self.files:
             dataset_id = file.facts.get("dataset_id") or _stem(file.path)
             for finding in file.findings:
-                original = _first_token(finding.location.pointer)
+                original = _field_of(finding)
                 rows.append(
                     {
                         "dataset_id": dataset_id,
@@ -214,10 +257,17 @@ class Report:
         return pd.DataFrame(rows, columns=columns)
 
 
-def _first_token(ptr: str) -> str:
-    if not ptr:
+def _field_of(finding: Finding) -> str:
+    """The metadata field a finding is about: its `field`/`key` fact, else the first token of a JSON Pointer
+    (data-file findings point into HDF5 or text, such as `X` or `obs/cell_type`, and name no field)."""
+    for name in ("field", "key"):
+        value = finding.params.get(name)
+        if isinstance(value, str):
+            return value
+    pointer = finding.location.pointer
+    if not pointer.startswith("/") or not finding.file.lower().endswith(".json"):
         return ""
-    return ptr.split("/")[1].replace("~1", "/").replace("~0", "~")
+    return pointer.split("/")[1].replace("~1", "/").replace("~0", "~")
 
 
 def _stem(path: str) -> str:

@@ -34,4 +34,5 @@ class CappedFindings:
                     severity=first.severity,
                     message=f"{count - self.cap} more like this not shown ({count} in all)",
                     file=first.file,
+                    params={"not_shown": count - self.cap, "total": count},
                 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,7 +56,9 @@ class Location:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One problem in one file. `fix` is a human hint ("write 380"), never an automatic edit."""
+    """One problem in one file. `fix` is a human hint ("write 380"), never an automatic edit. `params` are the
+    facts the message was made from (field, value, expected, row...), so that reporters, data frames and fixes
+    read structured data instead of re-parsing messages."""
 
     code: str
     severity: Severity
@@ -63,6 +66,7 @@ class Finding:
     file: str
     location: Location = field(default_factory=Location)
     fix: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (
@@ -106,7 +110,8 @@ class Rule:
         severity: Severity | None = None,
         **params: Any,
     ) -> Finding:
-        """Build a finding; `params` fill the message template, so messages stay consistent per rule."""
+        """Build a finding; `params` fill the message template (so messages stay consistent per rule) and stay
+        on the finding as its facts."""
         return Finding(
             code=self.code,
             severity=self.severity if severity is None else severity,
@@ -114,4 +119,5 @@ class Rule:
             file=file,
             location=location or Location(),
             fix=fix,
+            params=params,
         )
