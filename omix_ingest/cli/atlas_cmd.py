@@ -10,9 +10,9 @@ import click
 
 from omix_ingest.cli.common import atlas_errors, data_dir_option, echo_json, format_option, open_local, table
 from omix_ingest.errors import UsageError
+from omix_ingest.run.config import SAMPLE_SCHEMA_FORMATS
 from omix_ingest.run.packs import resolve_rule_pack
 from omix_ingest.run.templates import load_template_file
-from omix_ingest.run.validation import SAMPLE_SCHEMA_FORMATS
 
 
 @click.group("atlas")

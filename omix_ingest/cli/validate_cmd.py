@@ -13,16 +13,9 @@ import click
 from omix_ingest.cli.common import backend_options
 from omix_ingest.errors import ExitCode, UsageError
 from omix_ingest.report.reporters import REPORTERS
-from omix_ingest.run.config import Config, load_config
-from omix_ingest.run.packs import resolve_rule_pack
-from omix_ingest.run.runner import default_jobs
-from omix_ingest.run.selection import Selection
-from omix_ingest.run.templates import load_template_file
-from omix_ingest.run.validation import ValidateOptions, for_all_formats, validate
-from validators.core.model import Severity
-from validators.core.template import Template
-from validators.core.unreadable import ReadLimits
-from validators.registry import collect_rules, load_validators
+from omix_ingest.run.config import AtlasDefaults, RunConfig, RunRequest, atlas_defaults, resolve_run_config
+from omix_ingest.run.config_file import Config, load_config
+from omix_ingest.run.validation import RunInputs, validate
 
 
 @dataclass(frozen=True)
@@ -58,88 +51,43 @@ class ValidateArgs:
     offline: bool = False
 
 
-def _split(values: tuple[str, ...]) -> list[str]:
-    """`--select OMX1,OMX2 --select OMX3` → [OMX1, OMX2, OMX3]."""
-    return [part for value in values for part in value.split(",") if part.strip()]
-
-
-def _pick(flag: object, config: Config, key: str, default: object = None) -> object:
-    return flag if flag is not None else config.get(key, default)
-
-
-def build_options(args: ValidateArgs, config: Config) -> tuple[ValidateOptions, str]:
-    validators = load_validators()
-    codes = list(collect_rules(validators))
-    template_path = args.template or (Path(config.get("template")) if config.get("template") else None)
-    source = _pick(args.source, config, "source")
-    data_type = _pick(args.data_type, config, "data-type")
-    template = (
-        load_template_file(template_path, source=source, data_type=data_type)  # type: ignore[arg-type]
-        if template_path
-        else None
+def run_request(args: ValidateArgs) -> RunRequest:
+    """What the flags ask for; the project file and the atlas fill in the rest (`resolve_run_config`)."""
+    return RunRequest(
+        template=args.template,
+        sample_template=args.sample_template,
+        source=args.source,
+        data_type=args.data_type,
+        rules=args.rules,
+        no_rules=args.no_rules,
+        select=args.select,
+        ignore=args.ignore,
+        fail_on=args.fail_on,
+        scope=args.scope,
+        jobs=args.jobs,
+        max_file_size=args.max_file_size,
+        max_depth=args.max_depth,
     )
-    sample_path = args.sample_template or (
-        Path(config.get("sample-template")) if config.get("sample-template") else None
-    )
-    sample_template = (
-        load_template_file(sample_path, source=source, data_type=data_type)  # type: ignore[arg-type]
-        if sample_path
-        else None
-    )
-    atlas_rules = None
-    samples = for_all_formats(sample_template) if sample_template else {}
-    if args.atlas is not None:
-        if template_path is not None:
-            raise UsageError("give --template FILE or --atlas NAME, not both")
-        template, atlas_samples, atlas_rules = _atlas_templates(args, source, data_type)  # type: ignore[arg-type]
-        samples = samples or atlas_samples
-    pack_name = None if args.no_rules else _pick(args.rules, config, "rules", atlas_rules or "polly-default")
-    fmt = str(_pick(args.fmt, config, "format", "text"))
+
+
+def build_options(args: ValidateArgs, config: Config) -> tuple[RunConfig, RunInputs, str]:
+    fmt = str(args.fmt or config.get("format") or "text")
     if fmt not in REPORTERS:
         raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(REPORTERS)}")
-    fail_on = Severity.parse(str(_pick(args.fail_on, config, "fail-on", "error")))
-    scope = str(_pick(args.scope, config, "scope", "advanced"))
-    if scope not in ("basic", "advanced", "file"):
-        raise UsageError(f"scope must be basic, advanced or file, not {scope!r}")
-    jobs = int(_pick(args.jobs, config, "jobs", default_jobs()))  # type: ignore[call-overload]
-    if jobs < 1:
-        raise UsageError("--jobs must be at least 1")
-    limits = ReadLimits(
-        max_bytes=int(_pick(args.max_file_size, config, "max-file-size", ReadLimits().max_bytes)),  # type: ignore[call-overload]
-        max_depth=int(_pick(args.max_depth, config, "max-depth", ReadLimits().max_depth)),  # type: ignore[call-overload]
-    )
-    selection = Selection.build(
-        codes,
-        select=_split(args.select) or list(config.get("select", [])),
-        ignore=[*_split(args.ignore), *config.get("ignore", [])],
-        per_file_ignores=config.get("per-file-ignores", {}),
-    )
-    options = ValidateOptions(
-        paths=args.paths,
-        metadata_dir=args.metadata_dir,
-        data_dir=args.data_dir,
-        template=template,
-        sample_templates=samples,
-        rule_pack=resolve_rule_pack(str(pack_name)) if pack_name else None,
-        selection=selection,
-        fail_on=fail_on,
-        jobs=jobs,
-        limits=limits,
-        scope=None if scope == "file" else scope,
-    )
-    return options, fmt
+    atlas = _atlas_defaults(args, args.source or config.get("source"), args.data_type or config.get("data-type"))
+    run_config = resolve_run_config(run_request(args), config, atlas=atlas)
+    return run_config, RunInputs(args.paths, args.metadata_dir, args.data_dir), fmt
 
 
-def _atlas_templates(
-    args: ValidateArgs, source: str | None, data_type: str | None
-) -> tuple[Template, dict[str, Template], str]:
-    """The dataset- and sample-level templates and the rule pack of a local atlas."""
+def _atlas_defaults(args: ValidateArgs, source: str | None, data_type: str | None) -> AtlasDefaults | None:
+    """The dataset- and sample-level templates and the rule pack of `--atlas`, if given."""
+    if args.atlas is None:
+        return None
     from omix_ingest.cli.common import BackendChoice, fetch_schemas
-    from omix_ingest.gate.ingestion import atlas_templates
 
     choice = BackendChoice(args.backend_name, args.api_url, args.polly_env, args.s3_endpoint, args.offline)
-    schemas = fetch_schemas(choice, args.atlas_data_dir, str(args.atlas), args.lock)
-    return atlas_templates(schemas, source, data_type)
+    schemas = fetch_schemas(choice, args.atlas_data_dir, args.atlas, args.lock)
+    return atlas_defaults(schemas, source, data_type)
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -161,8 +109,8 @@ def use_color(output: Path | None) -> bool:
 
 def execute_validate(args: ValidateArgs) -> int:
     config = load_config(args.config)
-    options, fmt = build_options(args, config)
-    report = validate(options)
+    run_config, inputs, fmt = build_options(args, config)
+    report = validate(run_config, inputs)
     verbosity = args.verbose - args.quiet
     reporter = REPORTERS[fmt](color=use_color(args.output), verbosity=verbosity)
     rendered = reporter.render(report)

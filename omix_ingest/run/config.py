@@ -1,90 +1,207 @@
-"""Project configuration: `[tool.omix]` in pyproject.toml or a `.omix.toml`, found from the working folder
-upwards. Command-line flags win over the file; paths in the file are relative to the file."""
+"""The run configuration: what one run checks, resolved in exactly one place.
+
+Every entry point (`omix validate`, `omix add/update`, `validate_datasets`, `OmixAtlas.*`, the pre-commit hook)
+describes what its caller asked for as a `RunRequest`; `resolve_run_config` merges it with the project file
+(`[tool.omix]` / `.omix.toml`) and the atlas into a `RunConfig`. Precedence: the caller's explicit value, then the
+project file, then the atlas, then the built-in default. `RunConfig.describe` is the report's signed `run` block,
+so a report made under other settings is never mistaken for this run's.
+"""
 
 from __future__ import annotations
 
-import tomllib
+import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from omix_ingest import __version__
+from omix_ingest.backend import AtlasSchemas
 from omix_ingest.errors import UsageError
+from omix_ingest.run.config_file import Config
+from omix_ingest.run.packs import resolve_rule_pack, rule_pack_sha256
+from omix_ingest.run.selection import Selection
+from omix_ingest.run.templates import TemplateSource, as_template
+from validators.core.model import Severity
+from validators.core.rulepack import RulePack
+from validators.core.template import Template, load_template
+from validators.core.unreadable import ReadLimits
+from validators.registry import collect_rules, load_validators
 
-KNOWN_KEYS = {
-    "template": str,
-    "source": str,
-    "data-type": str,
-    "rules": str,
-    "sample-template": str,
-    "select": list,
-    "ignore": list,
-    "per-file-ignores": dict,
-    "fail-on": str,
-    "jobs": int,
-    "max-file-size": int,
-    "max-depth": int,
-    "format": str,
-    "scope": str,
-}
-PATH_KEYS = ("template", "rules", "sample-template")
+SCOPES = ("basic", "advanced", "file")
+SAMPLE_FORMATS = ("h5ad", "gct", "gctx")
+DEFAULT_RULE_PACK = "polly-default"
+# Polly's sample-level schema types and the data formats each describes.
+SAMPLE_SCHEMA_FORMATS = {"h5ad_metadata": ("h5ad",), "gct_metadata": ("gct", "gctx")}
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
-class Config:
-    values: dict[str, Any] = field(default_factory=dict)
-    path: Path | None = None
+class AtlasDefaults:
+    """What an atlas contributes: its dataset- and sample-level templates and the name of its rule pack."""
 
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.values.get(key, default)
+    template: Template
+    sample_templates: Mapping[str, Template]
+    rule_pack: str
 
 
-def _read_table(path: Path, *, pyproject: bool) -> dict[str, Any] | None:
+def atlas_defaults(schemas: AtlasSchemas, source: str | None, data_type: str | None) -> AtlasDefaults:
+    """The templates (dataset level, and sample level by data format) and rule pack name of an atlas."""
+    atlas = schemas.atlas
+    template = load_template(schemas.dataset, name=f"{atlas}:files", source=source, data_type=data_type)
+    samples: dict[str, Template] = {}
+    for kind, document in schemas.samples.items():
+        for data_format in SAMPLE_SCHEMA_FORMATS.get(kind, ()):
+            samples[data_format] = load_template(document, name=f"{atlas}:{kind}", source=source, data_type=data_type)
+    return AtlasDefaults(template, samples, schemas.rules)
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What a caller asked for. None (or empty) means "not said": the project file, the atlas or the default
+    decides."""
+
+    template: TemplateSource | None = None
+    sample_template: TemplateSource | None = None
+    source: str | None = None
+    data_type: str | None = None
+    rules: str | Path | None = None
+    no_rules: bool = False
+    select: Sequence[str] = ()
+    ignore: Sequence[str] = ()
+    fail_on: str | None = None
+    scope: str | None = None
+    jobs: int | None = None
+    max_file_size: int | None = None
+    max_depth: int | None = None
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that decides what a run checks and when it fails (plus `jobs`, which changes neither)."""
+
+    template: Template | None = None
+    sample_templates: Mapping[str, Template] = field(default_factory=dict)
+    rule_pack: RulePack | None = None
+    selection: Selection = field(default_factory=Selection)
+    fail_on: Severity = Severity.ERROR
+    scope: str = "advanced"  # "basic", "advanced", or "file": each file's __index__.validation_check decides
+    limits: ReadLimits = field(default_factory=ReadLimits)
+    jobs: int = field(default_factory=default_jobs)
+
+    @property
+    def forced_scope(self) -> str | None:
+        """The scope validators apply, or None when each file's own `validation_check` decides."""
+        return None if self.scope == "file" else self.scope
+
+    def describe(self, *, dataset_mode: bool) -> dict[str, Any]:
+        """The report's `run` block (see the report JSON Schema); equal blocks mean equal checks."""
+        pack = self.rule_pack
+        return {
+            "tool_version": __version__,
+            "select": list(self.selection.select),
+            "ignore": list(self.selection.ignore),
+            "per_file_ignores": {glob: list(codes) for glob, codes in sorted(self.selection.per_file_ignores.items())},
+            "scope": self.scope,
+            "fail_on": self.fail_on.label,
+            "limits": {"max_bytes": self.limits.max_bytes, "max_depth": self.limits.max_depth},
+            "dataset_mode": dataset_mode,
+            "template_sha256": self.template.sha256 if self.template else None,
+            "rule_pack": {"name": pack.name, "sha256": rule_pack_sha256(pack)} if pack else None,
+            "sample_templates": {fmt: t.sha256 for fmt, t in sorted(self.sample_templates.items())},
+        }
+
+
+def _split(values: Sequence[str]) -> list[str]:
+    """`--select OMX1,OMX2 --select OMX3` → [OMX1, OMX2, OMX3]."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _file_path(config: Config, key: str) -> Path | None:
+    value = config.get(key)
+    return Path(value) if value else None
+
+
+def _templates(
+    request: RunRequest, config: Config, atlas: AtlasDefaults | None
+) -> tuple[Template | None, dict[str, Template]]:
+    source = request.source or config.get("source")
+    data_type = request.data_type or config.get("data-type")
+    if atlas is not None and request.template is not None:
+        raise UsageError("give --template FILE or --atlas NAME, not both")
+    sample_source = request.sample_template
+    if sample_source is None:
+        sample_source = _file_path(config, "sample-template")
+    samples = dict.fromkeys(SAMPLE_FORMATS, as_template(sample_source, source, data_type)) if sample_source else {}
+    if atlas is not None:  # the atlas's own template is the truth; a project-file template does not apply
+        return atlas.template, samples or dict(atlas.sample_templates)
+    template_source = request.template if request.template is not None else _file_path(config, "template")
+    template = as_template(template_source, source, data_type) if template_source is not None else None
+    return template, samples
+
+
+def _rule_pack(request: RunRequest, config: Config, atlas: AtlasDefaults | None) -> RulePack | None:
+    if request.no_rules:
+        return None
+    chosen = request.rules or config.get("rules") or (atlas.rule_pack if atlas else None) or DEFAULT_RULE_PACK
+    return resolve_rule_pack(chosen)
+
+
+def _positive(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise UsageError(f"{what} must be a whole number of at least 1, not {value!r}")
+    return value
+
+
+def _limits(request: RunRequest, config: Config) -> ReadLimits:
+    default = ReadLimits()
+    max_bytes = request.max_file_size if request.max_file_size is not None else config.get("max-file-size")
+    max_depth = request.max_depth if request.max_depth is not None else config.get("max-depth")
+    return ReadLimits(
+        max_bytes=default.max_bytes if max_bytes is None else _positive(max_bytes, "--max-file-size"),
+        max_depth=default.max_depth if max_depth is None else _positive(max_depth, "--max-depth"),
+    )
+
+
+def _selection(request: RunRequest, config: Config) -> Selection:
+    codes = list(collect_rules(load_validators()))
+    return Selection.build(
+        codes,
+        select=_split(request.select) or list(config.get("select", [])),
+        ignore=[*_split(request.ignore), *config.get("ignore", [])],
+        per_file_ignores=config.get("per-file-ignores", {}),
+    )
+
+
+def resolve_run_config(
+    request: RunRequest,
+    config: Config | None = None,
+    *,
+    atlas: AtlasDefaults | None = None,
+    default_scope: str = "advanced",
+) -> RunConfig:
+    """The one place a run's configuration is decided. `default_scope` is "advanced" for `validate` and "file"
+    for the gate, which honours each dataset's `__index__.validation_check` unless told otherwise."""
+    config = config or Config()
+    scope = request.scope or config.get("scope") or default_scope
+    if scope not in SCOPES:
+        raise UsageError(f"scope must be basic, advanced or file, not {scope!r}")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"configuration file {path} cannot be read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"configuration file {path} is not valid TOML: {exc}") from None
-    table = data.get("tool", {}).get("omix") if pyproject else data.get("tool", {}).get("omix", data)
-    return table if isinstance(table, dict) else None
-
-
-def find_config(start: Path) -> Path | None:
-    for folder in [start, *start.parents]:
-        for name in (".omix.toml", "pyproject.toml"):
-            candidate = folder / name
-            if candidate.is_file() and (name == ".omix.toml" or _has_tool_omix(candidate)):
-                return candidate
-    return None
-
-
-def _has_tool_omix(path: Path) -> bool:
-    try:
-        return "[tool.omix" in path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-
-
-def load_config(explicit: Path | None = None, start: Path | None = None) -> Config:
-    path = explicit or find_config((start or Path.cwd()).resolve())
-    if path is None:
-        return Config()
-    if explicit is not None and not explicit.is_file():
-        raise UsageError(f"configuration file {explicit} does not exist")
-    table = _read_table(path, pyproject=path.name == "pyproject.toml") or {}
-    values: dict[str, Any] = {}
-    for key, value in table.items():
-        expected = KNOWN_KEYS.get(key)
-        if expected is None:
-            raise UsageError(f"{path}: unknown key {key!r} in [tool.omix]; known keys: {', '.join(sorted(KNOWN_KEYS))}")
-        if not isinstance(value, expected) or (isinstance(value, bool) and expected is int):
-            raise UsageError(f"{path}: [tool.omix] {key} must be a {expected.__name__}")
-        if key in PATH_KEYS and isinstance(value, str) and _looks_like_path(value):
-            value = str(path.parent / value)
-        values[key] = value
-    return Config(values, path)
-
-
-def _looks_like_path(value: str) -> bool:
-    """Rule packs may be named ("polly-default") or given as paths; templates are always paths."""
-    return "/" in value or bool(Path(value).suffix)
+        fail_on = Severity.parse(str(request.fail_on or config.get("fail-on") or "error"))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    template, samples = _templates(request, config, atlas)
+    jobs = request.jobs if request.jobs is not None else config.get("jobs")
+    return RunConfig(
+        template=template,
+        sample_templates=samples,
+        rule_pack=_rule_pack(request, config, atlas),
+        selection=_selection(request, config),
+        fail_on=fail_on,
+        scope=scope,
+        limits=_limits(request, config),
+        jobs=default_jobs() if jobs is None else _positive(jobs, "--jobs"),
+    )

@@ -18,20 +18,17 @@ from typing import Any
 
 from omix_ingest import __version__
 from omix_ingest.report.model import FileReport, Report, TemplateInfo
+from omix_ingest.run.config import RunConfig
 from omix_ingest.run.plan import ROLE_DATA, ROLE_METADATA, ROLE_PATH, Plan
 from omix_ingest.run.selection import Selection
 from validators.core.context import DIGEST_FACT, SIZE_FACT, Fact, ValidationContext
-from validators.core.model import Finding, Location, Severity
+from validators.core.model import Finding, Location
 from validators.datasets.pairing import DatasetFile, check_datasets
 from validators.metadata.identity import duplicate_dataset_ids
-from validators.registry import VALIDATOR_CRASHED, Validator, validator_kind
+from validators.registry import VALIDATOR_CRASHED, Validator, validation_context, validator_kind
 
 # Below this many files a worker pool costs more than it saves.
 PARALLEL_THRESHOLD = 256
-
-
-def default_jobs() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 # Files up to this size are hashed in one read; larger ones are streamed (file_digest allocates a 256 KiB buffer
@@ -115,24 +112,9 @@ def template_info(ctx: ValidationContext) -> TemplateInfo | None:
     )
 
 
-def run_validation(
-    plan: Plan,
-    ctx: ValidationContext,
-    validators: Sequence[Validator],
-    *,
-    selection: Selection | None = None,
-    fail_on: Severity = Severity.ERROR,
-    jobs: int = 1,
-) -> Report:
-    selection = selection or Selection()
-    entries = plan.deduplicated()
-    # Files of a data folder are always inspected (hashed), even when no validator checks their format.
-    assigned = [(e, claiming(validators, e.path, e.role)) for e in entries]
-    chosen = [e for e, claims in assigned if claims or e.role == ROLE_DATA]
-    skipped = tuple(str(e.path) for e, claims in assigned if not claims and e.role != ROLE_DATA)
-    tasks = [(e.path, claims) for e, claims in assigned if claims or e.role == ROLE_DATA]
-    reports = inspect_all(tasks, ctx, validators, jobs)
-
+def _cross_file_findings(plan: Plan, reports: list[FileReport], ctx: ValidationContext) -> dict[str, list[Finding]]:
+    """Findings that no single validator can see: the plan's own, duplicate dataset ids, and (for a metadata and
+    a data folder) pairing and metadata-data consistency. Keyed by file."""
     extra: dict[str, list[Finding]] = {}
     for finding in plan.findings:
         extra.setdefault(finding.file, []).append(finding)
@@ -140,14 +122,20 @@ def run_validation(
     for finding in duplicate_dataset_ids(claims):
         extra.setdefault(finding.file, []).append(finding)
     if plan.dataset_mode:
-        roles = {str(e.path): e.role for e in chosen}
-        members = [DatasetFile(r.path, roles[r.path], r.facts) for r in reports if roles[r.path] != ROLE_PATH]
+        roles = {str(e.path): e.role for e in plan.deduplicated()}
+        members = [
+            DatasetFile(r.path, roles[r.path], r.facts) for r in reports if roles.get(r.path, ROLE_PATH) != ROLE_PATH
+        ]
         formats = ctx.rule_pack.consistency.data_type_formats if ctx.rule_pack else {}
         for finding in check_datasets(
             members, formats, metadata_folders=plan.metadata_folders, data_folders=plan.data_folders
         ):
             extra.setdefault(finding.file, []).append(finding)
+    return extra
 
+
+def _merge(reports: list[FileReport], extra: dict[str, list[Finding]], selection: Selection) -> list[FileReport]:
+    """Each file's own findings plus its cross-file ones, sorted, with the selection applied."""
     by_path = {r.path: r for r in reports}
     for path in extra:
         if path not in by_path:
@@ -161,11 +149,25 @@ def run_validation(
         merged = sorted([*report.findings, *(more or [])], key=Finding.sort_key)
         kept = selection.keep(merged)
         files.append(FileReport(report.path, report.validators, report.sha256, report.size, kept, report.facts))
+    return files
+
+
+def run_validation(plan: Plan, config: RunConfig, validators: Sequence[Validator]) -> Report:
+    ctx = validation_context(
+        config.template, config.rule_pack, config.limits, config.forced_scope, config.sample_templates
+    )
+    # Files of a data folder are always inspected (hashed), even when no validator checks their format.
+    assigned = [(e, claiming(validators, e.path, e.role)) for e in plan.deduplicated()]
+    tasks = [(e.path, claims) for e, claims in assigned if claims or e.role == ROLE_DATA]
+    skipped = tuple(str(e.path) for e, claims in assigned if not claims and e.role != ROLE_DATA)
+    reports = inspect_all(tasks, ctx, validators, config.jobs)
+    files = _merge(reports, _cross_file_findings(plan, reports, ctx), config.selection)
     return Report(
         version=__version__,
         files=tuple(files),
         template=template_info(ctx),
         rule_pack=ctx.rule_pack.name if ctx.rule_pack else None,
-        fail_on=fail_on,
+        fail_on=config.fail_on,
         skipped=skipped,
+        run=config.describe(dataset_mode=plan.dataset_mode),
     )
