@@ -70,6 +70,11 @@ class Backend(Protocol):
 
     def metadata(self, atlas: str, dataset_id: str) -> bytes | None: ...
 
+    def data_file(self, atlas: str, dataset_id: str) -> tuple[Path, str] | None:
+        """The stored data file (a readable path, its original name), or None where the backend cannot hand it
+        over without a download (Polly)."""
+        ...
+
     def ingest(
         self, atlas: str, items: list[IngestItem], *, mode: str, priority: str, destination: str, run_id: int
     ) -> list[Outcome]: ...

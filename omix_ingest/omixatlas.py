@@ -15,9 +15,12 @@ from typing import TYPE_CHECKING, Any
 from omix_ingest.atlas.backend import LocalBackend
 from omix_ingest.backend import AtlasNotFound, Backend, BackendError
 from omix_ingest.errors import UsageError
-from omix_ingest.gate.ingestion import PRIORITIES, Gate, GateResult
+from omix_ingest.gate.ingestion import PRIORITIES, Gate
+from omix_ingest.gate.result import GateResult
 from omix_ingest.polly.client import workspace_job
-from omix_ingest.run.validation import validate
+from omix_ingest.run.config import RunRequest
+from omix_ingest.run.config_file import load_config
+from omix_ingest.run.validation import RunInputs, validate
 from validators.core.model import Severity
 from validators.core.naming import dataset_id_of
 from validators.core.template import TemplateError, load_template
@@ -116,7 +119,7 @@ class OmixAtlas:
             raise paramException("Param Error", f"unknown backend {backend!r}; use 'local' or 'polly'")
         else:
             self.backend = backend
-        self._gate = Gate(self.backend, self._local.store)
+        self._gate = Gate(self.backend, self._local.store, config=load_config())
 
     def close(self) -> None:
         if self.backend is not self._local:
@@ -159,7 +162,7 @@ class OmixAtlas:
                 metadata_dir=metadata,
                 data_dir=data,
                 priority=_priority(priority),
-                destination=destination_folder_path.strip("/"),
+                destination=destination_folder_path,
                 validation=validation,
             )
         )
@@ -234,13 +237,14 @@ class OmixAtlas:
         config = dict(schema_config or {})
         if set(config) - {"source", "datatype"}:
             raise paramException("Param Error", "schema_config takes the keys source and datatype")
+        request = RunRequest(source=config.get("source"), data_type=config.get("datatype"))
         try:
-            options = self._gate.options(repo, metadata, data, config.get("source"), config.get("datatype"))
+            run_config = self._gate.run_config(repo, request)
         except AtlasNotFound as exc:
             raise AtlasNotFoundException("Invalid Repo Id/ Repo Name passed.", str(exc)) from None
-        except TemplateError as exc:
+        except (TemplateError, UsageError) as exc:
             raise paramException("Param Error", str(exc)) from None
-        report = validate(options)
+        report = validate(run_config, RunInputs((), metadata, data))
         status: dict[str, bool] = {}
         for file in report.files:
             dataset_id = dataset_id_of(Path(file.path).name)

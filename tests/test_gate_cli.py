@@ -25,12 +25,15 @@ def add(run_cli, root: Path, *extra: object):
 
 
 def signed_report(run_cli, root: Path) -> Path:
-    """`omix validate --format json -o` over a dataset folder pair: a report signed with the local key."""
+    """`omix validate --format json -o` over a dataset folder pair, configured as the gate validates (the atlas's
+    templates and rule pack, each file's own scope): a report signed with the local key."""
     report = root / "report.json"
     result = run_cli(
         "validate",
-        "--template",
-        SINGLE_CELL,
+        "--atlas",
+        ATLAS,
+        "--scope",
+        "file",
         "--metadata",
         root / "metadata",
         "--data",
@@ -47,8 +50,12 @@ def signed_report(run_cli, root: Path) -> Path:
 def test_readme_main_job_on_the_bundled_examples(run_cli):
     result = run_cli("add", "--atlas", ATLAS, "--metadata", EXAMPLES / "metadata", "--data", EXAMPLES / "data")
     assert result.code == 1  # three of the seven examples are broken on purpose
-    assert "validation: FAILED: 14 files checked, 3 failing" in result.out
-    assert "run 1: add into example-single-cell: 8 file(s) ok, 6 refused" in result.out
+    assert "validation: 14 files checked, 3 failing" in result.out
+    # The closing line gives the verdict, and it agrees with the exit code.
+    assert (
+        result.out.splitlines()[-1]
+        == "FAILED: run 1: add into example-single-cell: 8 file(s) ok, 6 refused or unconfirmed"
+    )
     shown = run_cli("atlas", "show", ATLAS, "--format", "json").json()
     assert [d["dataset_id"] for d in shown["datasets"]] == [
         "GSE140819_GPL24676",
@@ -104,12 +111,15 @@ def test_forged_report_is_not_trusted(run_cli, tmp_path):
 
 def test_metadata_changed_between_validation_and_storing_is_refused(tmp_path):
     from omix_ingest.gate.ingestion import Gate, _Dataset
+    from omix_ingest.report.model import Report
 
     make_dataset(tmp_path, "GSE1_GPL1")
     dataset = _Dataset("GSE1_GPL1", tmp_path / "metadata" / "GSE1_GPL1.json", [tmp_path / "data" / "GSE1_GPL1.gct"])
     dataset.hashes = {dataset.metadata: "0" * 64}  # what validation saw is not what is on disk now
-    assert Gate._item(Gate.__new__(Gate), dataset) is None
-    assert dataset.refusal == "the metadata file changed after it was validated; validate it again"
+    report = Report(version="test", files=())  # "validated": the hash on record must match the bytes
+    assert Gate._item(Gate.__new__(Gate), dataset, report) is None
+    assert dataset.verdict is not None
+    assert dataset.verdict.refusal == "the metadata file changed after it was validated; validate it again"
 
 
 def test_status_lists_runs_and_events(run_cli, tmp_path):

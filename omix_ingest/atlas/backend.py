@@ -91,6 +91,10 @@ class LocalBackend:
         record = self.store.dataset(atlas, dataset_id)
         return self.store.object_path(record.metadata_sha256).read_bytes() if record else None
 
+    def data_file(self, atlas: str, dataset_id: str) -> tuple[Path, str] | None:
+        record = self.store.dataset(atlas, dataset_id)
+        return (self.store.object_path(record.data_sha256), record.data_name) if record else None
+
     def datasets(self, atlas: str) -> list[dict[str, Any]]:
         self._record(atlas)
         return [

@@ -21,9 +21,13 @@ from omix_ingest.cli.common import (
     table,
 )
 from omix_ingest.errors import ExitCode
-from omix_ingest.gate.ingestion import PRIORITIES, Gate, GateResult
+from omix_ingest.gate.ingestion import PRIORITIES, Gate
+from omix_ingest.gate.result import GateResult
+from omix_ingest.report.model import FileReport
 from omix_ingest.report.reporters.text import TextReporter
 from omix_ingest.report.signing import sign
+from omix_ingest.run.config import RunRequest
+from omix_ingest.run.config_file import load_config
 
 PREPOSITIONS = {"add": "into", "update": "in", "delete": "from", "move": ":"}
 
@@ -44,6 +48,8 @@ class IngestArgs:
     data_dir: Path | None
     fmt: str
     quiet: int
+    fail_on: str | None = None
+    config: Path | None = None
     backend_name: str = "local"
     api_url: str | None = None
     polly_env: str = "polly"
@@ -55,18 +61,27 @@ class IngestArgs:
         return BackendChoice(self.backend_name, self.api_url, self.polly_env, self.s3_endpoint, self.offline)
 
 
+def _shown_files(result: GateResult) -> tuple[FileReport, ...]:
+    """Files whose findings the user must see: those of refused datasets, and those that went in with findings."""
+    if result.report is None:
+        return ()
+    named = {r.file_name for r in result.rows if r.status in ("refused", "ingested", "unchanged", "unconfirmed")}
+    return tuple(f for f in result.report.files if f.findings and Path(f.path).name in named)
+
+
 def render(result: GateResult, fmt: str, quiet: int = 0) -> None:
     if fmt == "json":
         body = result.to_dict()
         body["report"] = sign(result.report.to_dict()) if result.report else None
         echo_json(body)
         return
-    if result.report is not None and quiet <= 0:
-        refused_names = {r.file_name for r in result.refused}
-        failing = tuple(f for f in result.report.files if f.findings and Path(f.path).name in refused_names)
-        if failing:
-            click.echo("\n".join(TextReporter().findings_lines(replace(result.report, files=failing))))
-        click.echo(f"validation: {TextReporter(color=False).summary(result.report)}")
+    if result.report is not None:
+        shown = _shown_files(result)
+        if shown and quiet <= 0:
+            click.echo("\n".join(TextReporter().findings_lines(replace(result.report, files=shown))))
+        click.echo(f"validation: {TextReporter(color=False).summary(result.report, verdict=False)}")
+    elif result.action in ("add", "update"):
+        click.echo("validation: not run (--no-validation)")
     for note in result.notes:
         click.echo(f"note: {note}")
     rows = [(r.dataset_id, r.file_name, r.status, r.message, r.reason) for r in result.rows]
@@ -74,17 +89,18 @@ def render(result: GateResult, fmt: str, quiet: int = 0) -> None:
         click.echo(table(["dataset_id", "File Name", "status", "Message", "reason"], rows))
     else:
         click.echo("nothing to do: no datasets found")
-    refused = len(result.refused)
+    refused = sum(1 for r in result.rows if r.status in ("refused", "unconfirmed"))
+    verdict = "ok" if result.ok else "FAILED"
     click.echo(
-        f"run {result.run_id}: {result.action} {PREPOSITIONS.get(result.action, 'in')} {result.atlas}: "
-        f"{len(result.rows) - refused} file(s) ok, {refused} refused"
+        f"{verdict}: run {result.run_id}: {result.action} {PREPOSITIONS.get(result.action, 'in')} {result.atlas}: "
+        f"{len(result.rows) - refused} file(s) ok, {refused} refused or unconfirmed"
     )
 
 
 def execute_ingest(args: IngestArgs) -> int:
     backend, local = open_backend(args.choice, args.data_dir)
     try:
-        gate = Gate(backend, local.store, jobs=args.jobs)
+        gate = Gate(backend, local.store, config=load_config(args.config))
         result = atlas_errors(
             lambda: gate.ingest(
                 args.atlas,
@@ -95,8 +111,7 @@ def execute_ingest(args: IngestArgs) -> int:
                 destination=args.destination,
                 validation=not args.no_validation,
                 report_path=args.report,
-                source=args.source,
-                data_type=args.data_type,
+                request=RunRequest(source=args.source, data_type=args.data_type, fail_on=args.fail_on, jobs=args.jobs),
             )
         )
     finally:
@@ -116,7 +131,7 @@ def _ingest_command(mode: str) -> click.Command:
     @click.option(
         "--no-validation",
         is_flag=True,
-        help="Skip value and type checks (unreadable, unpaired or misnamed files are still refused).",
+        help="No validation at all, as polly-python's validation=False (files that do not pair are still refused).",
     )
     @click.option(
         "--report",
@@ -125,6 +140,14 @@ def _ingest_command(mode: str) -> click.Command:
     )
     @click.option("--source", help="Schema source, when the atlas schema has several.")
     @click.option("--data-type", help="Schema data type, when the atlas schema has several.")
+    @click.option(
+        "--fail-on",
+        type=click.Choice(["error", "warning", "info"]),
+        help="Lowest severity that keeps a dataset out (default error, or `fail-on` in [tool.omix]).",
+    )
+    @click.option(
+        "--config", type=click.Path(path_type=Path, dir_okay=False), help="Config file (default: discovered)."
+    )
     @click.option("-j", "--jobs", type=int, help="Validation worker processes.")
     @click.option("-q", "--quiet", count=True, help="Leave out the findings of refused datasets.")
     @data_dir_option

@@ -1,100 +1,38 @@
-"""The gate: `add` and `update` reach the atlas only for datasets whose validation passes.
+"""The gate's orchestration: `add` and `update` reach the atlas only for datasets whose validation passes.
 
-Per dataset it honours `__index__.validation_check` (`validate`, `scope`, `force_ingest`, at dataset and sample
-level), hands over metadata and data together or neither, binds what it ingests to the bytes that were validated
-(sha256), and records the run with one event per file. A signed report is reused only when the template and every
-file still hash to what it says; otherwise the gate validates again.
+It resolves the run configuration (flags, project file, atlas), validates (or reuses a signed report made under
+the same configuration), asks `policy.decide` about each dataset, hands over metadata and data together or
+neither, binds what it ingests to the bytes that were validated (sha256), and records the run with one event per
+file. Delete and move live here too: they are the other calls that change an atlas.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from omix_ingest.atlas.store import LocalStore
-from omix_ingest.backend import AtlasSchemas, Backend, IngestItem, Outcome
+from omix_ingest.backend import Backend, IngestItem, Outcome
 from omix_ingest.errors import UsageError
+from omix_ingest.gate.partners import stored_partner_findings
+from omix_ingest.gate.paths import check_destination
+from omix_ingest.gate.policy import DatasetCase, Verdict, decide
+from omix_ingest.gate.result import NOT_UPLOADED, REUPLOAD, UPLOADED, FileStatus, GateResult
+from omix_ingest.gate.reuse import reusable_report
 from omix_ingest.report.model import FileReport, Report
-from omix_ingest.report.signing import verify
-from omix_ingest.run.packs import resolve_rule_pack
+from omix_ingest.run.config import AtlasDefaults, RunConfig, RunRequest, atlas_defaults, resolve_run_config
+from omix_ingest.run.config_file import Config
 from omix_ingest.run.plan import ROLE_DATA, ROLE_METADATA, PlannedFile
-from omix_ingest.run.runner import default_jobs, file_sha256
-from omix_ingest.run.validation import SAMPLE_SCHEMA_FORMATS, ValidateOptions, build_plan, validate
+from omix_ingest.run.validation import RunInputs, build_plan, validate
 from validators.core.model import Finding, Severity
-from validators.core.naming import dataset_id_of
-from validators.core.template import Template, load_template
+from validators.core.naming import dataset_id_of, is_metadata_name
 from validators.metadata.index_block import validation_check
 
-if TYPE_CHECKING:
-    import pandas as pd
-
 PRIORITIES = ("low", "medium", "high")
-UPLOADED, NOT_UPLOADED = "File Uploaded", "File Not Uploaded"
-
-# Problems that make a dataset impossible to ingest whatever its flags say: unreadable input, no JSON object,
-# a wrong identity, a missing partner, a broken validator.
-_BLOCKING = {"OMX101", "OMX115", "OMX116", "OMX117", "OMX118", "OMX601", "OMX602", "OMX603", "OMX604", "OMX990"}
-_SAMPLE_LEVEL = {"OMX620", "OMX621", "OMX622"}
-
-
-def _always_blocking(code: str) -> bool:
-    return code in _BLOCKING or code.startswith("OMX9")
-
-
-def _sample_level(finding: Finding, role: str) -> bool:
-    return finding.code in _SAMPLE_LEVEL or (role == ROLE_DATA and finding.code.startswith("OMX2"))
-
-
-@dataclass(frozen=True)
-class FileStatus:
-    """One row of the result table, polly-python's `File Name | Message` plus the id, a status and the reason."""
-
-    dataset_id: str
-    file_name: str
-    status: str
-    message: str
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class GateResult:
-    action: str
-    atlas: str
-    run_id: int | None
-    rows: tuple[FileStatus, ...]
-    report: Report | None = None
-    notes: tuple[str, ...] = ()
-
-    @property
-    def refused(self) -> list[FileStatus]:
-        return [r for r in self.rows if r.status == "refused"]
-
-    @property
-    def ok(self) -> bool:
-        """Everything asked for went in, confirmed."""
-        return all(r.status not in ("refused", "unconfirmed") for r in self.rows)
-
-    def to_dataframe(self) -> pd.DataFrame:
-        import pandas as pd
-
-        columns = ["dataset_id", "File Name", "Message", "status", "reason"]
-        rows = [[r.dataset_id, r.file_name, r.message, r.status, r.reason] for r in self.rows]
-        return pd.DataFrame(rows, columns=columns)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "action": self.action,
-            "atlas": self.atlas,
-            "run_id": self.run_id,
-            "ok": self.ok,
-            "notes": list(self.notes),
-            "rows": [r.__dict__ for r in self.rows],
-            "report": self.report.stats() if self.report else None,
-        }
 
 
 @dataclass
@@ -105,35 +43,32 @@ class _Dataset:
     findings: list[tuple[Finding, str]] = field(default_factory=list)  # (finding, role)
     hashes: dict[Path, str] = field(default_factory=dict)
     refusal: str | None = None
-    note: str = ""
+    verdict: Verdict | None = None
 
     def files(self) -> list[Path]:
         return [p for p in (self.metadata, *self.data) if p is not None]
 
 
-def atlas_templates(
-    schemas: AtlasSchemas, source: str | None, data_type: str | None
-) -> tuple[Template, dict[str, Template], str]:
-    """(dataset-level template, sample-level templates by data format, rule pack name) of an atlas."""
-    atlas = schemas.atlas
-    template = load_template(schemas.dataset, name=f"{atlas}:files", source=source, data_type=data_type)
-    samples: dict[str, Template] = {}
-    for kind, document in schemas.samples.items():
-        for data_format in SAMPLE_SCHEMA_FORMATS.get(kind, ()):
-            samples[data_format] = load_template(document, name=f"{atlas}:{kind}", source=source, data_type=data_type)
-    return template, samples, schemas.rules
-
-
 class Gate:
-    def __init__(self, backend: Backend, runs: LocalStore, *, jobs: int | None = None) -> None:
-        self.backend, self.runs, self.jobs = backend, runs, jobs or default_jobs()
+    def __init__(
+        self, backend: Backend, runs: LocalStore, *, jobs: int | None = None, config: Config | None = None
+    ) -> None:
+        """`config` is the project file (`[tool.omix]`), honoured as `omix validate` honours it."""
+        self.backend, self.runs, self.jobs, self.config = backend, runs, jobs, config or Config()
 
-    # -------------------------------------------------------------------------------------------- templates
+    def atlas_defaults(self, atlas: str, source: str | None, data_type: str | None) -> AtlasDefaults:
+        return atlas_defaults(self.backend.schemas(atlas), source, data_type)
 
-    def templates(
-        self, atlas: str, source: str | None, data_type: str | None
-    ) -> tuple[Template, dict[str, Template], str]:
-        return atlas_templates(self.backend.schemas(atlas), source, data_type)
+    def run_config(self, atlas: str, request: RunRequest | None = None) -> RunConfig:
+        """How datasets for this atlas are validated: its templates and rule pack, the project file, then the
+        caller's settings; each file's own `validation_check` scope unless a scope is given."""
+        request = request or RunRequest()
+        if request.jobs is None and self.jobs is not None:
+            request = RunRequest(**{**request.__dict__, "jobs": self.jobs})
+        source = request.source or self.config.get("source")
+        data_type = request.data_type or self.config.get("data-type")
+        defaults = self.atlas_defaults(atlas, source, data_type)
+        return resolve_run_config(request, self.config, atlas=defaults, default_scope="file")
 
     # ------------------------------------------------------------------------------------------ add/update
 
@@ -148,9 +83,43 @@ class Gate:
         destination: str = "",
         validation: bool = True,
         report_path: Path | None = None,
-        source: str | None = None,
-        data_type: str | None = None,
+        request: RunRequest | None = None,
     ) -> GateResult:
+        self._check_arguments(mode, priority, metadata_dir, data_dir)
+        destination = check_destination(destination)
+        config = self.run_config(atlas, request)
+        inputs = RunInputs((), metadata_dir, data_dir)
+        plan = build_plan(inputs)  # one walk serves the report check, validation and pairing
+        entries = plan.deduplicated()
+        notes: list[str] = []
+        report: Report | None = None
+        if validation:
+            expected = config.describe(dataset_mode=plan.dataset_mode)
+            report = reusable_report(report_path, expected, entries, notes) if report_path else None
+            if report is None:
+                report = validate(config, inputs, plan=plan)
+        else:
+            notes.append("not validated: validation=False ingests what pairs, as polly-python does")
+        datasets = self._datasets(entries, report, notes)
+        existing = self.backend.existing(atlas, sorted(datasets))
+        if report is not None and mode == "update":
+            self._check_stored_partners(atlas, config, datasets, existing, report)
+        for dataset in datasets.values():
+            dataset.verdict = decide(self._case(dataset, mode, dataset.dataset_id in existing, report, config))
+        run_id = self.runs.start_run(atlas, mode, priority)
+        items = [
+            item
+            for d in datasets.values()
+            if d.verdict and d.verdict.refusal is None
+            if (item := self._item(d, report))
+        ]
+        outcomes = self._store(atlas, items, mode=mode, priority=priority, destination=destination, run_id=run_id)
+        rows = self._rows(datasets, outcomes)
+        self._finish(run_id, rows)
+        return GateResult(mode, atlas, run_id, tuple(rows), report, tuple(notes), validated=validation)
+
+    @staticmethod
+    def _check_arguments(mode: str, priority: str, metadata_dir: Path | None, data_dir: Path | None) -> None:
         if mode not in ("add", "update"):
             raise UsageError(f"mode must be add or update, not {mode!r}")
         if priority not in PRIORITIES:
@@ -162,86 +131,22 @@ class Gate:
         for folder in (metadata_dir, data_dir):
             if folder is not None and not folder.is_dir():
                 raise UsageError(f"{folder} is not a folder")
-        options = self.options(atlas, metadata_dir, data_dir, source, data_type)
-        plan = build_plan(options)  # one walk serves the report check, validation and pairing
-        entries = plan.deduplicated()
-        notes: list[str] = []
-        report = self._reusable_report(report_path, options, entries, notes) if report_path else None
-        if report is None:
-            report = validate(options, plan=plan)
-        datasets = self._datasets(entries, report)
-        existing = self.backend.existing(atlas, sorted(datasets))
-        for dataset in datasets.values():
-            self._decide(dataset, mode=mode, validation=validation, present=dataset.dataset_id in existing)
-        run_id = self.runs.start_run(atlas, mode, priority)
-        items = [self._item(d) for d in datasets.values() if d.refusal is None]
-        outcomes = (
-            {
-                o.dataset_id: o
-                for o in self.backend.ingest(
-                    atlas,
-                    [i for i in items if i is not None],
-                    mode=mode,
-                    priority=priority,
-                    destination=destination,
-                    run_id=run_id,
-                )
-            }
-            if any(i is not None for i in items)
-            else {}
-        )
-        rows = self._rows(datasets, outcomes)
-        self._finish(run_id, rows)
-        return GateResult(mode, atlas, run_id, tuple(rows), report, tuple(notes))
 
-    def options(
-        self, atlas: str, metadata_dir: Path | None, data_dir: Path | None, source: str | None, data_type: str | None
-    ) -> ValidateOptions:
-        """How to validate datasets for this atlas: its templates and rule pack, each file's own scope."""
-        template, samples, rules = self.templates(atlas, source, data_type)
-        return ValidateOptions(
-            metadata_dir=metadata_dir,
-            data_dir=data_dir,
-            template=template,
-            sample_templates=samples,
-            rule_pack=resolve_rule_pack(rules),
-            jobs=self.jobs,
-            scope=None,
-        )
+    def _store(
+        self, atlas: str, items: list[IngestItem], *, mode: str, priority: str, destination: str, run_id: int
+    ) -> dict[str, Outcome]:
+        if not items:
+            return {}
+        stored = self.backend.ingest(atlas, items, mode=mode, priority=priority, destination=destination, run_id=run_id)
+        return {o.dataset_id: o for o in stored}
 
-    def _reusable_report(
-        self, path: Path, options: ValidateOptions, entries: list[PlannedFile], notes: list[str]
-    ) -> Report | None:
-        """A signed report whose template and file hashes match the current bytes; otherwise None (and why)."""
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            notes.append(f"report {path} cannot be read ({exc}); validated again")
-            return None
-        if not isinstance(data, dict) or not verify(data):
-            notes.append(f"report {path} is not signed by this installation (edited or foreign); validated again")
-            return None
-        report = Report.from_dict(data)
-        template = options.template
-        if report.template is None or template is None or report.template.sha256 != template.sha256:
-            notes.append(f"report {path} was made against another template; validated again")
-            return None
-        if options.rule_pack is None or report.rule_pack != options.rule_pack.name:
-            notes.append(f"report {path} was made with another rule pack; validated again")
-            return None
-        by_path = {f.path: f for f in report.files}
-        for entry in entries:
-            recorded = by_path.get(str(entry.path))
-            if recorded is None or recorded.sha256 != file_sha256(entry.path)[0]:
-                notes.append(f"{entry.path} changed (or is new) since report {path}; validated again")
-                return None
-        notes.append(f"reused signed report {path}")
-        return report
-
-    def _datasets(self, entries: list[PlannedFile], report: Report) -> dict[str, _Dataset]:
-        files = {f.path: f for f in report.files}
+    def _datasets(self, entries: list[PlannedFile], report: Report | None, notes: list[str]) -> dict[str, _Dataset]:
+        files = {f.path: f for f in report.files} if report is not None else {}
         datasets: dict[str, _Dataset] = {}
         for entry in entries:
+            if entry.role == ROLE_METADATA and not is_metadata_name(entry.path.name):
+                notes.append(f"{entry.path.name} in the metadata folder is not a <dataset_id>.json file; left alone")
+                continue
             dataset_id = dataset_id_of(entry.path.name)
             dataset = datasets.setdefault(dataset_id, _Dataset(dataset_id))
             if entry.role == ROLE_METADATA:
@@ -257,52 +162,39 @@ class Gate:
                     dataset.hashes[entry.path] = file_report.sha256
         return datasets
 
-    def _decide(self, dataset: _Dataset, *, mode: str, validation: bool, present: bool) -> None:
-        if dataset.refusal is not None:
-            return
-        if mode == "add" and present:
-            dataset.refusal = "already in the atlas; use update"
-            return
-        if mode == "update" and not present:
-            dataset.refusal = "not in the atlas; use add"
-            return
-        if len(dataset.data) > 1:
-            dataset.refusal = "several data files for one dataset: " + ", ".join(p.name for p in dataset.data)
-            return
-        doc = self._metadata_doc(dataset)
-        checks = {level: validation_check(doc, level) for level in ("dataset", "sample")}
-        blocking, ignored, forced = [], 0, []
-        for finding, role in dataset.findings:
-            if finding.severity < Severity.ERROR:
+    def _check_stored_partners(
+        self, atlas: str, config: RunConfig, datasets: dict[str, _Dataset], existing: Mapping[str, Any], report: Report
+    ) -> None:
+        """A one-sided update is checked against the side already stored, as the pair would be."""
+        facts = {f.path: f.facts for f in report.files}
+        for dataset in datasets.values():
+            if dataset.dataset_id not in existing or (dataset.metadata is not None and dataset.data):
                 continue
-            if mode == "update" and finding.code in ("OMX601", "OMX602"):
-                continue  # the partner is already in the atlas
-            if _always_blocking(finding.code):
-                blocking.append(finding)
-                continue
-            level = "sample" if _sample_level(finding, role) else "dataset"
-            if level == "sample" and checks["sample"]["scope"] == "basic" and finding.code.startswith("OMX2"):
-                continue  # basic scope: no value rules (the dataset level's are skipped by the validator itself)
-            if not validation or not checks[level]["validate"]:
-                ignored += 1
-            elif checks[level]["force_ingest"]:
-                forced.append(finding)
-            else:
-                blocking.append(finding)
-        if blocking:
-            codes = sorted({f.code for f in blocking})
-            dataset.refusal = f"{len(blocking)} error(s): {', '.join(codes)}"
-            return
-        notes = []
-        if forced:
-            notes.append(
-                f"ingested despite {len(forced)} error(s) ({', '.join(sorted({f.code for f in forced}))}) "
-                "because force_ingest is true"
+            dataset.findings += stored_partner_findings(
+                self.backend,
+                atlas,
+                config,
+                dataset.dataset_id,
+                metadata=dataset.metadata,
+                data=dataset.data,
+                facts=facts,
             )
-        if ignored:
-            reason = "validation=False" if not validation else "validate is false in __index__.validation_check"
-            notes.append(f"{ignored} error(s) not checked ({reason})")
-        dataset.note = "; ".join(notes)
+
+    def _case(
+        self, dataset: _Dataset, mode: str, present: bool, report: Report | None, config: RunConfig
+    ) -> DatasetCase:
+        doc = self._metadata_doc(dataset)
+        return DatasetCase(
+            mode=mode,
+            present=present,
+            has_metadata=dataset.metadata is not None,
+            data_files=tuple(p.name for p in dataset.data),
+            findings=tuple(dataset.findings),
+            checks={level: validation_check(doc, level) for level in ("dataset", "sample")},
+            validated=report is not None,
+            fail_on=config.fail_on,
+            refusal=dataset.refusal,
+        )
 
     @staticmethod
     def _metadata_doc(dataset: _Dataset) -> dict[str, Any]:
@@ -314,26 +206,34 @@ class Gate:
             return {}
         return doc if isinstance(doc, dict) else {}
 
-    def _item(self, dataset: _Dataset) -> IngestItem | None:
-        """What the backend receives; the metadata bytes are read once more and must hash as validated."""
-        metadata = None
+    def _item(self, dataset: _Dataset, report: Report | None) -> IngestItem | None:
+        """What the backend receives. The metadata is read once more and must hash as validated; without
+        validation it must at least be a JSON object. The data file's hash binds the backend's copy or upload."""
+        metadata = metadata_sha256 = None
         if dataset.metadata is not None:
             try:
                 metadata = dataset.metadata.read_bytes()
             except OSError as exc:
-                dataset.refusal = f"metadata cannot be read any more: {exc.strerror or exc}"
-                return None
-            if hashlib.sha256(metadata).hexdigest() != dataset.hashes.get(dataset.metadata):
-                dataset.refusal = "the metadata file changed after it was validated; validate it again"
-                return None
+                return self._refuse(dataset, f"metadata cannot be read any more: {exc.strerror or exc}")
+            metadata_sha256 = hashlib.sha256(metadata).hexdigest()
+            if report is not None and metadata_sha256 != dataset.hashes.get(dataset.metadata):
+                return self._refuse(dataset, "the metadata file changed after it was validated; validate it again")
+            if report is None and not self._metadata_doc(dataset):
+                return self._refuse(dataset, "the metadata file is not a JSON object with fields")
         data = dataset.data[0] if dataset.data else None
-        return IngestItem(
-            dataset.dataset_id,
-            metadata,
-            dataset.hashes.get(dataset.metadata) if dataset.metadata else None,
-            data,
-            dataset.hashes.get(data) if data else None,
-        )
+        data_sha256 = dataset.hashes.get(data) if data else None
+        if data is not None and data_sha256 is None:
+            from omix_ingest.run.runner import file_sha256
+
+            data_sha256 = file_sha256(data)[0]
+            if data_sha256 is None:
+                return self._refuse(dataset, "the data file cannot be read")
+        return IngestItem(dataset.dataset_id, metadata, metadata_sha256, data, data_sha256)
+
+    @staticmethod
+    def _refuse(dataset: _Dataset, reason: str) -> None:
+        dataset.verdict = Verdict(reason)
+        return None
 
     @staticmethod
     def _rows(datasets: dict[str, _Dataset], outcomes: dict[str, Outcome]) -> list[FileStatus]:
@@ -341,29 +241,11 @@ class Gate:
         for dataset_id in sorted(datasets):
             dataset = datasets[dataset_id]
             outcome = outcomes.get(dataset_id)
-            if dataset.refusal is None and outcome is None:
-                dataset.refusal = "not stored"
+            verdict = dataset.verdict or Verdict("not decided")
+            if verdict.refusal is None and outcome is None:
+                verdict = Verdict("not stored")
             for path in dataset.files():
-                if dataset.refusal is not None:
-                    rows.append(
-                        FileStatus(
-                            dataset_id,
-                            path.name,
-                            "refused",
-                            f"{NOT_UPLOADED}, reupload after fixing it",
-                            dataset.refusal,
-                        )
-                    )
-                elif outcome is not None and outcome.uncertain:
-                    rows.append(
-                        FileStatus(dataset_id, path.name, "unconfirmed", "File Uploaded, Not Confirmed", outcome.detail)
-                    )
-                elif outcome is not None and not outcome.ok:
-                    rows.append(FileStatus(dataset_id, path.name, "refused", NOT_UPLOADED, outcome.detail))
-                elif outcome is not None and not outcome.changed:
-                    rows.append(FileStatus(dataset_id, path.name, "unchanged", "File Unchanged", dataset.note))
-                else:
-                    rows.append(FileStatus(dataset_id, path.name, "ingested", UPLOADED, dataset.note))
+                rows.append(_row(dataset_id, path.name, verdict, outcome))
         return rows
 
     def _finish(self, run_id: int, rows: Sequence[FileStatus]) -> None:
@@ -397,16 +279,16 @@ class Gate:
 
     def move(self, source: str, destination: str, dataset_ids: Sequence[str], priority: str = "medium") -> GateResult:
         """Move datasets whose metadata the destination's template and rules accept; name the fields that differ."""
-        from validators.core.context import ValidationContext
         from validators.core.jsonread import parse_json_text
         from validators.metadata.validator import check_document
+        from validators.registry import validation_context
 
         if priority not in PRIORITIES:
             raise UsageError(f"priority must be one of {', '.join(PRIORITIES)}, not {priority!r}")
         if not dataset_ids:
             raise UsageError("name at least one dataset id to move")
-        template, _, rules = self.templates(destination, None, None)
-        ctx = ValidationContext(template, resolve_rule_pack(rules))
+        config = self.run_config(destination, RunRequest(scope="advanced"))
+        ctx = validation_context(config.template, config.rule_pack, config.limits)
         refused: dict[str, str] = {}
         for dataset_id in dataset_ids:
             metadata = self.backend.metadata(source, dataset_id)
@@ -433,3 +315,18 @@ class Gate:
         ]
         self._finish(run_id, rows)
         return GateResult("move", f"{source} -> {destination}", run_id, tuple(rows))
+
+
+def _row(dataset_id: str, name: str, verdict: Verdict, outcome: Outcome | None) -> FileStatus:
+    if verdict.refusal is not None:
+        message = REUPLOAD if verdict.because_of_findings else NOT_UPLOADED
+        return FileStatus(dataset_id, name, "refused", message, verdict.refusal)
+    if outcome is None:  # cannot happen: `_rows` turns "not refused, not stored" into a refusal
+        return FileStatus(dataset_id, name, "refused", NOT_UPLOADED, "not stored")
+    if outcome.uncertain:
+        return FileStatus(dataset_id, name, "unconfirmed", "File Uploaded, Not Confirmed", outcome.detail)
+    if not outcome.ok:
+        return FileStatus(dataset_id, name, "refused", NOT_UPLOADED, outcome.detail)
+    if not outcome.changed:
+        return FileStatus(dataset_id, name, "unchanged", "File Unchanged", verdict.note)
+    return FileStatus(dataset_id, name, "ingested", UPLOADED, verdict.note)

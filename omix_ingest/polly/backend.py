@@ -97,6 +97,10 @@ class PollyBackend:
                 return json.dumps(meta).encode()
         return None
 
+    def data_file(self, atlas: str, dataset_id: str) -> tuple[Path, str] | None:
+        del atlas, dataset_id  # reading a stored data file back would mean downloading it
+        return None
+
     def datasets(self, atlas: str) -> list[dict[str, Any]]:
         return [
             {"dataset_id": i.get("attributes", {}).get("metadata", {}).get("dataset_id"), "path": i["id"]}

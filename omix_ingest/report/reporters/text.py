@@ -52,7 +52,8 @@ class TextReporter:
             out.append("")
         return out
 
-    def summary(self, report: Report) -> str:
+    def summary(self, report: Report, *, verdict: bool = True) -> str:
+        """One line: the verdict (left out where another part, such as the gate, gives the verdict) and the counts."""
         stats = report.stats()
         counts = stats["by_severity"]
         parts = [
@@ -60,11 +61,13 @@ class TextReporter:
             _plural(counts["warning"], "warning"),
             f"{counts['info']} info",
         ]
-        verdict = self._style("FAILED", fg="red", bold=True) if report.failed else self._style("passed", fg="green")
         line = (
-            f"{verdict}: {_plural(stats['files'], 'file')} checked, {stats['files_failed']} failing "
+            f"{_plural(stats['files'], 'file')} checked, {stats['files_failed']} failing "
             f"(fail-on {report.fail_on.label}); {', '.join(parts)}"
         )
+        if verdict:
+            word = self._style("FAILED", fg="red", bold=True) if report.failed else self._style("passed", fg="green")
+            line = f"{word}: {line}"
         if stats["skipped"]:
             line += f"; {stats['skipped']} skipped (no validator claims them)"
         return line

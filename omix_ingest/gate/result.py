@@ -1,0 +1,65 @@
+"""What a gate run returns: one row per file (polly-python's `File Name | Message`, plus id, status and reason)
+and the validation report it decided on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from omix_ingest.report.model import Report
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+UPLOADED, NOT_UPLOADED = "File Uploaded", "File Not Uploaded"
+REUPLOAD = f"{NOT_UPLOADED}, reupload after fixing it"
+
+
+@dataclass(frozen=True)
+class FileStatus:
+    """One row of the result table."""
+
+    dataset_id: str
+    file_name: str
+    status: str
+    message: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class GateResult:
+    action: str
+    atlas: str
+    run_id: int | None
+    rows: tuple[FileStatus, ...]
+    report: Report | None = None
+    notes: tuple[str, ...] = ()
+    validated: bool = True
+
+    @property
+    def refused(self) -> list[FileStatus]:
+        return [r for r in self.rows if r.status == "refused"]
+
+    @property
+    def ok(self) -> bool:
+        """Everything asked for went in, confirmed."""
+        return all(r.status not in ("refused", "unconfirmed") for r in self.rows)
+
+    def to_dataframe(self) -> pd.DataFrame:
+        import pandas as pd
+
+        columns = ["dataset_id", "File Name", "Message", "status", "reason"]
+        rows = [[r.dataset_id, r.file_name, r.message, r.status, r.reason] for r in self.rows]
+        return pd.DataFrame(rows, columns=columns)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "atlas": self.atlas,
+            "run_id": self.run_id,
+            "ok": self.ok,
+            "validated": self.validated,
+            "notes": list(self.notes),
+            "rows": [r.__dict__ for r in self.rows],
+            "report": self.report.stats() if self.report else None,
+        }
