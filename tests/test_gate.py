@@ -317,3 +317,17 @@ def test_sample_scope_basic_skips_sample_value_rules(atlas, tmp_path, scope, sta
         categories.attrs.update({"encoding-type": "string-array", "encoding-version": "0.2.0"})
     frame = atlas.add_datasets(ATLAS, folders(tmp_path), validation=True)
     assert statuses(frame) == {"GSE1_GPL1": status}
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda a: a.delete_datasets("no-such-atlas", ["GSE1_GPL1"]),
+        lambda a: a.move_data("no-such-atlas", ATLAS, ["GSE1_GPL1"]),
+    ],
+    ids=["delete", "move"],
+)
+def test_an_unknown_atlas_is_refused_before_any_run_is_recorded(atlas, call):
+    with pytest.raises(AtlasNotFoundException):
+        call(atlas)
+    assert atlas.backend.store.runs() == []  # no phantom "interrupted" run left behind

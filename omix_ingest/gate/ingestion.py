@@ -262,6 +262,7 @@ class Gate:
     def delete(self, atlas: str, dataset_ids: Sequence[str]) -> GateResult:
         if not dataset_ids:
             raise UsageError("name at least one dataset id to delete")
+        self.backend.schemas(atlas)  # an unknown atlas is a usage error before any run is recorded
         run_id = self.runs.start_run(atlas, "delete", "medium")
         outcomes = self.backend.delete(atlas, list(dataset_ids), run_id=run_id)
         rows = [
@@ -287,6 +288,7 @@ class Gate:
             raise UsageError(f"priority must be one of {', '.join(PRIORITIES)}, not {priority!r}")
         if not dataset_ids:
             raise UsageError("name at least one dataset id to move")
+        self.backend.schemas(source)  # an unknown source is a usage error before any run is recorded
         config = self.run_config(destination, RunRequest(scope="advanced"))
         ctx = validation_context(config.template, config.rule_pack, config.limits)
         refused: dict[str, str] = {}
