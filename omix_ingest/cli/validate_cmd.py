@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
+from omix_ingest.atomic import write_atomically
 from omix_ingest.cli.common import backend_options
 from omix_ingest.errors import ExitCode, UsageError
 from omix_ingest.report.reporters import REPORTERS
@@ -88,19 +88,6 @@ def _atlas_defaults(args: ValidateArgs, source: str | None, data_type: str | Non
     choice = BackendChoice(args.backend_name, args.api_url, args.polly_env, args.s3_endpoint, args.offline)
     schemas = fetch_schemas(choice, args.atlas_data_dir, args.atlas, args.lock)
     return atlas_defaults(schemas, source, data_type)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write next to the target and rename, so a reader never sees half a report."""
-    folder = path.parent if str(path.parent) else Path()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def use_color(output: Path | None) -> bool:

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from omix_ingest.atomic import write_atomically
 from omix_ingest.errors import UsageError
 from omix_ingest.paths import cache_dir
 
@@ -26,14 +25,6 @@ if TYPE_CHECKING:
 
 DEFAULT_TTL_SECONDS = 24 * 3600
 LOCK_VERSION = 1
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    Path(tmp).replace(path)
 
 
 class TemplateCache:
@@ -103,7 +94,7 @@ class TemplateCache:
             "fetched": time.time(),
             "document": document,
         }
-        _write_atomically(self._path(url, atlas, schema_type), json.dumps(record).encode())
+        write_atomically(self._path(url, atlas, schema_type), json.dumps(record).encode())
         return dict(document) if document is not None else None
 
 
@@ -135,4 +126,4 @@ def write_lock(path: Path, atlases: dict[str, dict[str, dict[str, Any]]]) -> Non
         "version": LOCK_VERSION,
         "atlases": {a: {t: lock_entry(d) for t, d in s.items()} for a, s in atlases.items()},
     }
-    _write_atomically(path, (json.dumps(body, indent=2, sort_keys=True) + "\n").encode())
+    write_atomically(path, (json.dumps(body, indent=2, sort_keys=True) + "\n").encode())
