@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
 from omix_ingest.backend import AtlasNotFound, AtlasSchemas, BackendError, ExistingDataset, IngestItem, Outcome
 from omix_ingest.polly.client import PollyClient, PollyError, PollyLockedError, PollyUnreachable
 from omix_ingest.polly.template_cache import TemplateCache
-from omix_ingest.run.runner import file_sha256
+from omix_ingest.polly.upload import upload_verified
 
-MULTIPART_THRESHOLD = 25 * 1024 * 1024  # as the SDK: multipart above 25 MB
 SAMPLE_SCHEMA_TYPES = ("h5ad_metadata", "gct_metadata")
 
 
@@ -181,24 +179,15 @@ class PollyBackend:
     def _upload(
         self, item: IngestItem, key: str, credentials: dict[str, Any], atlas: str, mode: str, destination: str
     ) -> tuple[str | None, dict[str, Any]]:
-        """Upload one data file; on ExpiredToken fetch credentials once more and retry that file."""
-        from boto3.s3.transfer import TransferConfig
-
+        """Upload one data file, bound to its validated hash; on ExpiredToken fetch credentials once more and retry."""
         if item.data_path is None:
             return None, credentials
-        if item.data_sha256 is not None and file_sha256(item.data_path)[0] != item.data_sha256:
-            return "the data file changed after it was validated; validate it again", credentials
-        config = TransferConfig(multipart_threshold=MULTIPART_THRESHOLD, multipart_chunksize=MULTIPART_THRESHOLD)
         for attempt in (1, 2):
             try:
-                self._s3(credentials).upload_file(
-                    str(item.data_path),
-                    credentials["bucket_name"],
-                    key,
-                    Config=config,
-                    Callback=_progress(item.data_path),
+                problem = upload_verified(
+                    self._s3(credentials), credentials["bucket_name"], key, item.data_path, item.data_sha256
                 )
-                return None, credentials
+                return problem, credentials
             except _S3_ERRORS as exc:  # S3UploadFailedError carries the S3 error code in its text
                 if "ExpiredToken" in str(exc) and attempt == 1:
                     try:
@@ -262,22 +251,6 @@ class PollyBackend:
 
     def export(self, atlas: str, dataset_id: str, folder: Path) -> list[Path]:
         raise BackendError("Polly copies datasets into a workspace, not a local folder: use save_to_workspace")
-
-
-def _progress(path: Path) -> Any:
-    """A byte counter on stderr while uploading, on an interactive terminal only (never under CI or pre-commit)."""
-    if not sys.stderr.isatty() or os.environ.get("CI") or os.environ.get("PRE_COMMIT"):
-        return None
-    total = max(1, path.stat().st_size)
-    sent = [0]
-
-    def report(count: int) -> None:
-        sent[0] += count
-        end = "\n" if sent[0] >= total else ""
-        sys.stderr.write(f"\ruploading {path.name}: {sent[0] * 100 // total:3d}%{end}")
-        sys.stderr.flush()
-
-    return report
 
 
 def _s3_errors() -> tuple[type[Exception], ...]:

@@ -1,0 +1,77 @@
+"""One data file to S3, bound to the bytes that were validated.
+
+The file is read once: what is hashed is what is sent. It goes to a staging key first; only when its sha256 equals
+the validated one is it copied (server side) to its real key, so a file that changed after validation never
+replaces what the atlas holds, and the commit never sees it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, BinaryIO
+
+MULTIPART_THRESHOLD = 25 * 1024 * 1024  # as the SDK: multipart above 25 MB
+STAGING_SUFFIX = ".omix-staging"
+CHANGED = "the data file changed after it was validated; validate it again"
+
+
+class HashingReader:
+    """A read-once, non-seekable view of a file that hashes every byte handed out (so S3 transfer reads it in
+    order, exactly once)."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self._handle = handle
+        self._digest = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._handle.read(size)
+        self._digest.update(chunk)
+        return chunk
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()
+
+
+def upload_verified(s3: Any, bucket: str, key: str, path: Path, expected_sha256: str | None) -> str | None:
+    """Upload `path` to `key`; None on success, else why it was refused. Raises S3 errors (the caller retries on
+    expired credentials)."""
+    from boto3.s3.transfer import TransferConfig
+
+    config = TransferConfig(multipart_threshold=MULTIPART_THRESHOLD, multipart_chunksize=MULTIPART_THRESHOLD)
+    staging = key + STAGING_SUFFIX
+    with path.open("rb") as handle:
+        reader = HashingReader(handle)
+        s3.upload_fileobj(reader, bucket, staging, Config=config, Callback=progress(path))
+    try:
+        if expected_sha256 is not None and reader.hexdigest() != expected_sha256:
+            return CHANGED
+        s3.copy({"Bucket": bucket, "Key": staging}, bucket, key, Config=config)
+    finally:
+        s3.delete_object(Bucket=bucket, Key=staging)
+    return None
+
+
+def progress(path: Path) -> Callable[[int], None] | None:
+    """A byte counter on stderr while uploading, on an interactive terminal only (never under CI or pre-commit)."""
+    if not sys.stderr.isatty() or os.environ.get("CI") or os.environ.get("PRE_COMMIT"):
+        return None
+    total = max(1, path.stat().st_size)
+    sent = [0]
+
+    def report(count: int) -> None:
+        sent[0] += count
+        end = "\n" if sent[0] >= total else ""
+        sys.stderr.write(f"\ruploading {path.name}: {sent[0] * 100 // total:3d}%{end}")
+        sys.stderr.flush()
+
+    return report
