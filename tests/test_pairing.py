@@ -121,3 +121,23 @@ def test_vcf_naming_and_index_files(run_cli, tmp_path):
     assert files["GSE1_GPL1.vcf.gz"][0]["fix"].startswith("rename it to GSE1_GPL1.vcf.bgz")
     assert [f["code"] for f in files["GSE1_GPL1.vcf.gz.tbi"]] == ["OMX604"]  # no OMX602/OMX603 for an index
     assert files["GSE1_GPL1.json"] == []
+
+
+def test_a_metadata_only_update_may_not_change_the_facts_of_a_data_file_nobody_can_read():
+    from validators.datasets.pairing import DatasetFile, check_against_stored_metadata
+
+    def meta(**facts):
+        return DatasetFile(
+            "GSE1_GPL1.json", "metadata", {k: {"field": k, "pointer": f"/{k}", "value": v} for k, v in facts.items()}
+        )
+
+    stored = meta(cell_count=50, data_type="Single cell")
+    changed = check_against_stored_metadata(meta(cell_count=999, data_type="Single cell"), stored)
+    assert [(f.code, f.location.pointer, f.message) for f in changed] == [
+        (
+            "OMX612",
+            "/cell_count",
+            "cell_count changes from 50 to 999, but the stored data file cannot be read back to check it",
+        )
+    ]
+    assert check_against_stored_metadata(meta(cell_count=50, data_type="Single cell"), stored) == []

@@ -4,7 +4,9 @@ A metadata-only update is compared with the stored data file (its sample count, 
 data-only update with the stored metadata, by the same pairing checks (OMX61x) that a full pair gets; otherwise an
 update could say "999 cells, Proteomics" for a stored 50-cell h5ad. The stored metadata is read through the
 backend (Polly serves it through its API); the stored data file is checked where the backend can hand it over
-(the local atlas). Findings are attached to the file being updated.
+(the local atlas). Where it cannot (Polly serves metadata, not data files), the facts that describe the data file
+(counts, data type) may not change from the stored metadata's, which was checked against that file (OMX612).
+Findings are attached to the file being updated.
 """
 
 from __future__ import annotations
@@ -22,12 +24,12 @@ from omix_ingest.run.runner import claiming, inspect_file
 from validators.core.context import Fact, ValidationContext
 from validators.core.jsonread import parse_json_text
 from validators.core.model import Finding
-from validators.datasets.pairing import DatasetFile, check_datasets
+from validators.datasets.pairing import DatasetFile, check_against_stored_metadata, check_datasets
 from validators.metadata.validator import check_document
 from validators.registry import load_validators, validation_context
 
 # Only what compares the two sides: pairing codes about missing partners do not apply to a stored pair.
-CONSISTENCY_CODES = ("OMX61",)
+CONSISTENCY_CODES = ("OMX610", "OMX611")
 
 
 def _context(config: RunConfig) -> ValidationContext:
@@ -87,11 +89,14 @@ def stored_partner_findings(
     by path, as the validation report holds them."""
     ctx = _context(config)
     if metadata is not None and not data:
+        new = DatasetFile(str(metadata), ROLE_METADATA, dict(facts.get(str(metadata), {})))
         stored = _stored_data_facts(backend, atlas, dataset_id, ctx)
         if stored is None:
-            return []
+            before = DatasetFile(
+                f"{dataset_id}.json", ROLE_METADATA, _stored_metadata_facts(backend, atlas, dataset_id, ctx)
+            )
+            return [(f, ROLE_METADATA) for f in check_against_stored_metadata(new, before)]
         name, data_facts = stored
-        new = DatasetFile(str(metadata), ROLE_METADATA, dict(facts.get(str(metadata), {})))
         return _compared(new, DatasetFile(name, ROLE_DATA, data_facts), config, str(metadata), f"stored {name}")
     if metadata is None and len(data) == 1:
         stored_facts = _stored_metadata_facts(backend, atlas, dataset_id, ctx)

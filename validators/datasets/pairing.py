@@ -1,4 +1,4 @@
-"""Dataset pairing and metadata-data consistency (OMX601-OMX611): cross-file checks on the facts validators report.
+"""Dataset pairing and metadata-data consistency (OMX601-OMX612): cross-file checks on the facts validators report.
 
 A dataset is one `<dataset_id>.json` metadata file plus one `<dataset_id>.<ext>` data file. These checks run when the
 user names a metadata folder and/or a data folder (dataset mode), after every file has been validated on its own.
@@ -77,6 +77,18 @@ DATA_TYPE_MISMATCH = Rule(
     bad='"kw_data_type": "Single cell" with GSE1_GPL1.gct',
     good='"kw_data_type": "Single cell" with GSE1_GPL1.h5ad',
 )
+STORED_DATA_UNSEEN = Rule(
+    "OMX612",
+    "update-changes-unseen-data-facts",
+    Severity.ERROR,
+    "Metadata-only update changes what describes a data file nobody can compare",
+    "{field} changes from {stored} to {new}, but the stored data file cannot be read back to check it",
+    "A metadata-only update is checked against the data file already in the atlas. Where the atlas does not serve "
+    "its data files (Polly), the sample count, cell count and data type cannot be compared with the file, so they "
+    "may not change on their own: the stored metadata was checked against that file, the new claim was not.",
+    bad='update metadata only: "total_num_cells": 999 (stored: 50)',
+    good="update metadata and data file together, or keep the stored count",
+)
 
 RULES = (
     METADATA_WITHOUT_DATA,
@@ -85,6 +97,7 @@ RULES = (
     EXTENSION_NOT_ACCEPTED,
     SAMPLE_COUNT_MISMATCH,
     DATA_TYPE_MISMATCH,
+    STORED_DATA_UNSEEN,
 )
 
 
@@ -209,4 +222,25 @@ def check_datasets(
         for dataset_id, partners in data.items():
             if dataset_id not in metadata:
                 findings.extend(DATA_WITHOUT_METADATA.finding(p.path, dataset_id=dataset_id) for p in partners)
+    return findings
+
+
+def check_against_stored_metadata(new: DatasetFile, stored: DatasetFile) -> list[Finding]:
+    """For a metadata-only update whose stored data file cannot be read: the facts that describe the data file
+    (counts, data type) must not change from what the stored metadata, checked against that file, says."""
+    findings = []
+    for fact in ("sample_count", "cell_count", "data_type"):
+        claim, before = new.facts.get(fact), stored.facts.get(fact)
+        if not isinstance(claim, dict) or not isinstance(before, dict) or claim["value"] == before["value"]:
+            continue
+        findings.append(
+            STORED_DATA_UNSEEN.finding(
+                new.path,
+                Location(pointer=claim["pointer"]),
+                field=claim["field"],
+                stored=repr(before["value"]),
+                new=repr(claim["value"]),
+                fix="send the data file with the metadata, or keep the stored value",
+            )
+        )
     return findings
