@@ -90,21 +90,26 @@ def _dataset_ids(dataset_ids: Any) -> list[str]:
 
 
 class OmixAtlas:
-    """`OmixAtlas(backend="local")` (the default, an embedded atlas) or, later, the Polly API."""
+    """The embedded local atlas (`OmixAtlas()`) or the Polly API (`OmixAtlas(token)`, as with polly-python)."""
 
     def __init__(
         self,
         token: str | None = None,
         env: str = "polly",
         *,
-        backend: str | Backend = "local",
+        backend: str | Backend | None = None,
         data_dir: str | Path | None = None,
         base_url: str | None = None,
         s3_endpoint: str | None = None,
     ) -> None:
-        """`backend="local"` (default) or `"polly"`: the token comes from the argument or POLLY_REFRESH_TOKEN;
-        `base_url` points at another API (an emulator), `s3_endpoint` at another S3. The local data directory
-        also keeps the run log of Polly ingestions."""
+        """With no backend named, a token means Polly (the SDK idiom `OmixAtlas(token)`) and no token the local
+        atlas; `backend="polly"` takes the token from the argument or POLLY_REFRESH_TOKEN. A token with
+        `backend="local"` is an error, not silently ignored. `base_url` points at another API (an emulator),
+        `s3_endpoint` at another S3. The local data directory also keeps the run log of Polly ingestions."""
+        if backend is None:
+            backend = "polly" if token else "local"
+        if backend == "local" and token:
+            raise paramException("Param Error", "a token is for the Polly API: use backend='polly', or drop the token")
         self._local = LocalBackend(Path(data_dir) if data_dir else None)
         if backend == "local":
             self.backend: Backend = self._local
