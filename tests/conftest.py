@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,3 +61,45 @@ def isolated_state(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("OMIX_DATA_DIR", str(home / "data"))
     monkeypatch.setenv("OMIX_CACHE_DIR", str(home / "cache"))
     return home
+
+
+# ---------------------------------------------------------------------------------------- the Polly emulator
+
+POLLY_TOKEN = "tok-4242-very-secret-value"
+FILES_SCHEMA = json.loads(SINGLE_CELL.read_text(encoding="utf-8"))
+H5AD_SCHEMA = json.loads((TEMPLATES / "single_cell_rnaseq_omixatlas.h5ad_metadata.schema.json").read_text())
+_repo_ids = itertools.count(1_700_000_000_100)
+
+
+def new_repo_id() -> str:
+    return str(next(_repo_ids))
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    """The Polly API emulator and its S3 server on loopback ports, one per test module."""
+    from omix_ingest.polly.emulator import EmulatorServer
+
+    with EmulatorServer(token=POLLY_TOKEN) as server:
+        yield server
+
+
+@pytest.fixture
+def repo(emulator, monkeypatch):
+    """A fresh atlas (repo id, name) on the emulator for each test; faults disarmed."""
+    monkeypatch.setenv("POLLY_REFRESH_TOKEN", POLLY_TOKEN)
+    with emulator.state.lock:
+        emulator.state.faults.clear()
+    repo_id = new_repo_id()
+    emulator.add_repo(repo_id, f"atlas_{repo_id}", {"files": FILES_SCHEMA, "h5ad_metadata": H5AD_SCHEMA})
+    return repo_id
+
+
+@pytest.fixture
+def polly(emulator, repo):
+    """The Python API against the emulator."""
+    from omix_ingest import OmixAtlas
+
+    with OmixAtlas(backend="polly", base_url=emulator.url, s3_endpoint=emulator.s3_url) as client:
+        client.backend.client.timeout = (4.0, 4.0)  # short, so that "slow" faults (6 s) are past it
+        yield client

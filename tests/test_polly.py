@@ -3,7 +3,6 @@ the exact upload layout, faults, and the token never leaking."""
 
 from __future__ import annotations
 
-import itertools
 import json
 import time
 from pathlib import Path
@@ -13,40 +12,12 @@ import pytest
 from omix_ingest import OmixAtlas
 from omix_ingest.backend import BackendError
 from omix_ingest.polly.client import PollyAuthError, PollyClient, PollyError, PollyUnreachable
-from omix_ingest.polly.emulator import BUCKET, EmulatorServer
+from omix_ingest.polly.emulator import BUCKET
 
-from .conftest import ROOT, SINGLE_CELL, TEMPLATES, write_json
+from .conftest import FILES_SCHEMA, POLLY_TOKEN, ROOT, SINGLE_CELL, new_repo_id, write_json
 from .gate_helpers import bulk_doc, folders, make_dataset, statuses
 
-TOKEN = "tok-4242-very-secret-value"
-H5AD_SCHEMA = json.loads((TEMPLATES / "single_cell_rnaseq_omixatlas.h5ad_metadata.schema.json").read_text())
-FILES_SCHEMA = json.loads(SINGLE_CELL.read_text(encoding="utf-8"))
 EXAMPLES = ROOT / "fixtures" / "examples"
-_ids = itertools.count(1_700_000_000_100)
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    with EmulatorServer(token=TOKEN) as server:
-        yield server
-
-
-@pytest.fixture
-def repo(emulator, monkeypatch):
-    """A fresh atlas (repo id, name) on the emulator for each test; faults disarmed."""
-    monkeypatch.setenv("POLLY_REFRESH_TOKEN", TOKEN)
-    with emulator.state.lock:
-        emulator.state.faults.clear()
-    repo_id = str(next(_ids))
-    emulator.add_repo(repo_id, f"atlas_{repo_id}", {"files": FILES_SCHEMA, "h5ad_metadata": H5AD_SCHEMA})
-    return repo_id
-
-
-@pytest.fixture
-def polly(emulator, repo):
-    with OmixAtlas(backend="polly", base_url=emulator.url, s3_endpoint=emulator.s3_url) as client:
-        client.backend.client.timeout = (4.0, 4.0)  # short, so that "slow" faults (6 s) are past it
-        yield client
 
 
 def s3_keys(emulator, prefix: str) -> list[str]:
@@ -106,7 +77,7 @@ def test_update_uploads_to_the_existing_key_and_round_trips(emulator, repo, poll
 
 
 def test_move_between_atlases(emulator, repo, polly, tmp_path):
-    other = str(next(_ids))
+    other = new_repo_id()
     emulator.add_repo(other, f"atlas_{other}", {"files": FILES_SCHEMA})
     make_dataset(tmp_path, "GSE1_GPL1")
     polly.add_datasets(repo, folders(tmp_path), validation=True)
@@ -118,7 +89,7 @@ def test_move_between_atlases(emulator, repo, polly, tmp_path):
 
 
 def test_cli_against_the_emulator(emulator, repo, run_cli, tmp_path, monkeypatch):
-    monkeypatch.setenv("POLLY_REFRESH_TOKEN", TOKEN)
+    monkeypatch.setenv("POLLY_REFRESH_TOKEN", POLLY_TOKEN)
     make_dataset(tmp_path, "GSE1_GPL1")
     make_dataset(tmp_path, "GSE2_GPL1", dataset_source="geo")
     remote = ("--backend", "polly", "--api-url", emulator.url, "--s3-endpoint", emulator.s3_url)
@@ -223,14 +194,14 @@ def test_bad_token_fails_at_construction(emulator, repo):
 
 
 def test_unreachable_server_is_a_clear_error():
-    client = PollyClient(TOKEN, base_url="http://127.0.0.1:9", retries=1, backoff=0.01)
+    client = PollyClient(POLLY_TOKEN, base_url="http://127.0.0.1:9", retries=1, backoff=0.01)
     with pytest.raises(PollyUnreachable) as caught:
         client.me()
-    assert "Connection failed" in str(caught.value) and TOKEN not in str(caught.value)
+    assert "Connection failed" in str(caught.value) and POLLY_TOKEN not in str(caught.value)
 
 
 def test_json_api_errors_are_typed(emulator, repo):
-    client = PollyClient(TOKEN, base_url=emulator.url)
+    client = PollyClient(POLLY_TOKEN, base_url=emulator.url)
     with pytest.raises(PollyError) as caught:
         client.atlas("no-such-atlas")
     assert (caught.value.status, caught.value.title) == (404, "Not Found")
@@ -257,7 +228,7 @@ def test_the_token_never_leaks(emulator, repo, tmp_path, isolated_state):
         ["add", "--atlas", "nope", *folders_, *remote],
         ["status", "--format", "json"],
     ]
-    env = dict(os.environ, POLLY_REFRESH_TOKEN=TOKEN, OMIX_DEBUG="1")
+    env = dict(os.environ, POLLY_REFRESH_TOKEN=POLLY_TOKEN, OMIX_DEBUG="1")
     texts = []
     for argv in runs:
         proc = subprocess.run(
@@ -270,36 +241,36 @@ def test_the_token_never_leaks(emulator, repo, tmp_path, isolated_state):
         )
         texts += [proc.stdout, proc.stderr]
         assert "Traceback" not in proc.stderr, proc.stderr
-    client = PollyClient(TOKEN, base_url=emulator.url)
+    client = PollyClient(POLLY_TOKEN, base_url=emulator.url)
     texts += [repr(client), repr(client.session.auth), repr(client.session), str(client.session.__dict__)]
     try:
-        PollyClient("wrong-" + TOKEN, base_url=emulator.url).me()
+        PollyClient("wrong-" + POLLY_TOKEN, base_url=emulator.url).me()
     except PollyAuthError as exc:
         texts += [str(exc), repr(exc)]
     written = [p for root in (isolated_state, tmp_path) for p in Path(root).rglob("*") if p.is_file()]
     assert any(p.name == "omix.lock.json" for p in written)
     for path in written:
-        assert TOKEN.encode() not in path.read_bytes(), path
+        assert POLLY_TOKEN.encode() not in path.read_bytes(), path
     for text in texts:
-        assert TOKEN not in text
+        assert POLLY_TOKEN not in text
 
 
 def test_template_cache_revalidates_with_etags_and_survives_an_outage(emulator, repo, tmp_path, capsys):
     from omix_ingest.polly.template_cache import TemplateCache
 
     cache = TemplateCache(tmp_path / "cache", ttl=0)
-    client = PollyClient(TOKEN, base_url=emulator.url)
+    client = PollyClient(POLLY_TOKEN, base_url=emulator.url)
     first = cache.get(client, emulator.url, repo, "files")
     before = emulator.state.not_modified
     assert cache.get(client, emulator.url, repo, "files") == first
     assert emulator.state.not_modified == before + 1  # revalidated: 304, not a second download
-    dead = PollyClient(TOKEN, base_url="http://127.0.0.1:9", retries=0)
+    dead = PollyClient(POLLY_TOKEN, base_url="http://127.0.0.1:9", retries=0)
     assert cache.get(dead, emulator.url, repo, "files") == first
     assert "using the cached files schema" in capsys.readouterr().err
 
 
 def test_offline_validation_uses_the_cache_and_never_the_network(emulator, repo, run_cli, tmp_path, monkeypatch):
-    monkeypatch.setenv("POLLY_REFRESH_TOKEN", TOKEN)
+    monkeypatch.setenv("POLLY_REFRESH_TOKEN", POLLY_TOKEN)
     make_dataset(tmp_path, "GSE1_GPL1", dataset_source="geo")
     dead = ("--backend", "polly", "--api-url", "http://127.0.0.1:9", "--offline")
     missing = run_cli("validate", "--atlas", repo, *dead, tmp_path / "metadata")
@@ -314,7 +285,7 @@ def test_offline_validation_uses_the_cache_and_never_the_network(emulator, repo,
 
 
 def test_lock_file_makes_validation_network_free(emulator, repo, run_cli, tmp_path, monkeypatch):
-    monkeypatch.setenv("POLLY_REFRESH_TOKEN", TOKEN)
+    monkeypatch.setenv("POLLY_REFRESH_TOKEN", POLLY_TOKEN)
     make_dataset(tmp_path, "GSE1_GPL1", dataset_source="geo")
     lock = tmp_path / "omix.lock.json"
     assert (
@@ -338,7 +309,7 @@ def test_emulator_serve_prints_its_urls(tmp_path, monkeypatch):
 
     import requests
 
-    env = dict(os.environ, POLLY_REFRESH_TOKEN=TOKEN)
+    env = dict(os.environ, POLLY_REFRESH_TOKEN=POLLY_TOKEN)
     process = subprocess.Popen(
         [
             sys.executable,
@@ -359,10 +330,10 @@ def test_emulator_serve_prints_its_urls(tmp_path, monkeypatch):
     try:
         ready = json.loads(process.stdout.readline())
         assert ready["repos"] == ["1669887230485"]
-        me = requests.get(f"{ready['api_url']}/users/me", headers={"x-api-key": TOKEN}, timeout=10)
+        me = requests.get(f"{ready['api_url']}/users/me", headers={"x-api-key": POLLY_TOKEN}, timeout=10)
         assert me.status_code == 200
         schema = requests.get(
-            f"{ready['api_url']}/repositories/tenant_oa/schemas/files", headers={"x-api-key": TOKEN}, timeout=10
+            f"{ready['api_url']}/repositories/tenant_oa/schemas/files", headers={"x-api-key": POLLY_TOKEN}, timeout=10
         )
         assert schema.json() == FILES_SCHEMA
     finally:
@@ -393,8 +364,8 @@ def test_save_to_workspace_posts_a_workspace_job(emulator, repo, polly):
 
 
 def test_cli_update_and_move_against_the_emulator(emulator, repo, run_cli, tmp_path, monkeypatch):
-    monkeypatch.setenv("POLLY_REFRESH_TOKEN", TOKEN)
-    other = str(next(_ids))
+    monkeypatch.setenv("POLLY_REFRESH_TOKEN", POLLY_TOKEN)
+    other = new_repo_id()
     emulator.add_repo(other, f"atlas_{other}", {"files": FILES_SCHEMA})
     remote = ("--backend", "polly", "--api-url", emulator.url, "--s3-endpoint", emulator.s3_url)
     make_dataset(tmp_path, "GSE1_GPL1")

@@ -1,8 +1,9 @@
 """Drive the real, unmodified polly-python SDK against the emulator (run with the SDK's own interpreter).
 
-Only what polly-wire.md says a test driver patches is patched: the SDK's hard-coded hosts are rewritten to the
-emulator's URL at the transport, the GitHub version check is blocked, Mixpanel is a no-op, long sleeps are skipped,
-and S3 goes to the emulator's endpoint with path-style addressing. Prints one JSON object with what each step did.
+Only what polly-wire.md says a test driver patches is patched: the SDK's hard-coded hosts (and nothing else of
+its URLs) are pointed at the emulator at the transport, the GitHub version check is blocked, Mixpanel is a no-op,
+long sleeps are skipped, and S3 goes to the emulator's endpoint with path-style addressing. Prints one JSON
+object with what each step did.
 
 usage: driver.py API_URL S3_URL REPO DEST_REPO DATA_DIR METADATA_DIR UPDATE_METADATA_DIR
 """
@@ -39,10 +40,7 @@ HOSTS = re.compile(r"https://(apis|v2\.api|api\.discover|api\.datalake\.discover
 def send(self, request, **kwargs):
     match = HOSTS.match(request.url)
     if match:
-        host, rest = match.groups()
-        if host == "api.datalake.discover":
-            rest = rest.replace("/elastic/v2", "", 1)
-        request.url = api + rest
+        request.url = api + match.group(2)  # only the host changes: every path is the SDK's own
     elif "github.io" in request.url:
         raise requests.ConnectionError("blocked in the test driver")
     return _send(self, request, **kwargs)
