@@ -1,5 +1,6 @@
-"""The real, unmodified polly-python 2.5.0 SDK, in its own virtual environment, against the emulator: template,
-add, update, move and delete must complete, with the datasets really appearing and disappearing."""
+"""The real, unmodified polly-python SDKs (2.5.0, and 0.3.2 whose docs this project follows), each in its own
+virtual environment, against the emulator: template, add, update, move and delete must complete, with the
+datasets really appearing and disappearing."""
 
 from __future__ import annotations
 
@@ -15,21 +16,81 @@ from omix_ingest.polly.emulator import EmulatorServer
 from .conftest import ROOT, SINGLE_CELL, write_json
 from .gate_helpers import bulk_doc, make_dataset
 
-# Built by the test on first use, in an ignored folder inside the repository (never a link to elsewhere).
-SDK_VENV = ROOT / ".test-envs" / "polly-python-2.5.0"
-SDK_REQUIREMENTS = ["polly-python==2.5.0", "pandas==2.0.3"]  # the versions polly-wire.md was recorded with
+# Built by the tests on first use, in ignored folders inside the repository (never a link to elsewhere).
+ENVS = ROOT / ".test-envs"
 TOKEN = "sdk-token-0000"
+# 0.3.2 pins requests 2.25.1, pandas 1.x and packages with no build for Python 3.11; the SDK and its own packages
+# go in unmodified and without their pins, the libraries they import at versions that run on 3.11.
+SDK_0_3_2_PACKAGES = ["polly-python==0.3.2", "polly-validator==0.0.2", "elucidatacmapPy==3.3.4"]
+SDK_0_3_2_PACKAGES += ["elucidatacloudpathlib==0.6.6", "datapane==0.16.7"]
+SDK_0_3_2_LIBRARIES = [
+    "altair==6.3.0",
+    "appdirs==1.4.4",
+    "beautifulsoup4",
+    "boltons",
+    "boto3==1.44.8",
+    "botocore==1.44.8",
+    "cheroot",
+    "click",
+    "click-spinner",
+    "cryptography",
+    "dacite",
+    "Deprecated",
+    "dominate",
+    "dulwich",
+    "furl",
+    "h5py",
+    "importlib_resources",
+    "Jinja2",
+    "joblib",
+    "lxml",
+    "micawber",
+    "mixpanel==4.10.0",
+    "multimethod",
+    "numpy==1.26.4",
+    "pandas==2.0.3",
+    "plotly",
+    "posthog",
+    "pronto",
+    "pyarrow==16.1.0",
+    "pydantic==1.10.27",
+    "python-jose",
+    "PyYAML",
+    "rapidfuzz",
+    "requests==2.31.0",
+    "requests-toolbelt",
+    "retrying",
+    "rst2txt",
+    "six",
+    "tabulate",
+    "tqdm",
+]
+SDKS = {
+    "2.5.0": ([], ["polly-python==2.5.0", "pandas==2.0.3"]),  # the versions polly-wire.md was recorded with
+    "0.3.2": (SDK_0_3_2_PACKAGES, SDK_0_3_2_LIBRARIES),
+}
 
 
-@pytest.fixture(scope="module")
-def sdk_python() -> Path:
-    python = SDK_VENV / "bin" / "python"
-    marker = SDK_VENV / "installed.txt"
-    if not marker.exists() or marker.read_text() != " ".join(SDK_REQUIREMENTS):
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(SDK_VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", *SDK_REQUIREMENTS], check=True, timeout=900)
-        marker.write_text(" ".join(SDK_REQUIREMENTS))
+def _sdk_env(version: str) -> Path:
+    """The SDK's virtual environment, built once (again when its recipe changes)."""
+    venv = ENVS / f"polly-python-{version}"
+    python = venv / "bin" / "python"
+    unpinned, pinned = SDKS[version]
+    recipe = " ".join([*unpinned, "|", *pinned])
+    marker = venv / "installed.txt"
+    if not marker.exists() or marker.read_text() != recipe:
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+        pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+        if unpinned:
+            subprocess.run([*pip, "--no-deps", *unpinned], check=True, timeout=900)
+        subprocess.run([*pip, *pinned], check=True, timeout=900)
+        marker.write_text(recipe)
     return python
+
+
+@pytest.fixture(scope="module", params=sorted(SDKS), ids=lambda v: f"polly-python-{v}")
+def sdk_python(request) -> Path:
+    return _sdk_env(request.param)
 
 
 def test_unmodified_sdk_completes_every_ingestion_call(sdk_python, tmp_path, monkeypatch):

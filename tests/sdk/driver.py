@@ -2,8 +2,8 @@
 
 Only what polly-wire.md says a test driver patches is patched: the SDK's hard-coded hosts (and nothing else of
 its URLs) are pointed at the emulator at the transport, the GitHub version check is blocked, Mixpanel is a no-op,
-long sleeps are skipped, and S3 goes to the emulator's endpoint with path-style addressing. Prints one JSON
-object with what each step did.
+long sleeps are skipped, 0.3.2's list-page lever is answered, and S3 goes to the emulator's endpoint with
+path-style addressing. Prints one JSON object with what each step did.
 
 usage: driver.py API_URL S3_URL REPO DEST_REPO DATA_DIR METADATA_DIR UPDATE_METADATA_DIR
 """
@@ -55,6 +55,14 @@ _sleep = time.sleep
 time.sleep = lambda seconds: _sleep(min(seconds, 0.05))
 
 from polly.omixatlas import OmixAtlas  # noqa: E402
+
+try:  # 0.3.2 reads its list page size from a public asset; polly-wire.md has the driver answer (2600, 20)
+    from polly import omixatlas_hlpr
+
+    if hasattr(omixatlas_hlpr, "fetch_list_api_control_levers"):
+        omixatlas_hlpr.fetch_list_api_control_levers = lambda: (2600, 20)
+except ImportError:  # 2.5.0 keeps its helpers elsewhere and does not fetch the lever
+    pass
 
 results = {}
 
