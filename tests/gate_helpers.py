@@ -9,6 +9,7 @@ from typing import Any
 from .conftest import FIXTURES, good_doc, write_json
 
 ATLAS = "example-single-cell"
+TWO_SAMPLE_GCT = "#1.2\n2\t2\nName\tDescription\tS1\tS2\nTP53\tna\t1\t2\nEGFR\tna\t3\t4\n"
 GCT = (FIXTURES / "data" / "positive" / "GSE300001_v12.gct").read_text(encoding="utf-8")  # 3 samples
 
 
@@ -45,3 +46,24 @@ def statuses(frame: Any) -> dict[str, str]:
 
 def read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def validate_as_the_gate(run_cli: Any, root: Path, report: Path, *extra: object) -> Any:
+    """`omix validate --format json -o REPORT` over a dataset folder pair, configured as the gate validates (the
+    atlas's templates and rule pack, each file's own scope): a report signed with the local key."""
+    return run_cli(
+        "validate",
+        "--atlas",
+        ATLAS,
+        "--scope",
+        "file",
+        "--metadata",
+        root / "metadata",
+        "--data",
+        root / "data",
+        "--format",
+        "json",
+        "-o",
+        report,
+        *extra,
+    )

@@ -15,7 +15,7 @@ import pytest
 from omix_ingest.atlas.store import LocalStore
 
 from .conftest import ROOT, SINGLE_CELL, write_json
-from .gate_helpers import ATLAS, bulk_doc, make_dataset, read_json
+from .gate_helpers import ATLAS, bulk_doc, make_dataset, read_json, validate_as_the_gate
 
 EXAMPLES = ROOT / "fixtures" / "examples"
 
@@ -25,24 +25,8 @@ def add(run_cli, root: Path, *extra: object):
 
 
 def signed_report(run_cli, root: Path) -> Path:
-    """`omix validate --format json -o` over a dataset folder pair, configured as the gate validates (the atlas's
-    templates and rule pack, each file's own scope): a report signed with the local key."""
     report = root / "report.json"
-    result = run_cli(
-        "validate",
-        "--atlas",
-        ATLAS,
-        "--scope",
-        "file",
-        "--metadata",
-        root / "metadata",
-        "--data",
-        root / "data",
-        "--format",
-        "json",
-        "-o",
-        report,
-    )
+    result = validate_as_the_gate(run_cli, root, report)
     assert result.code in (0, 1) and report.exists()
     return report
 

@@ -16,33 +16,13 @@ from omix_ingest.omixatlas import paramException
 from validators.core.model import Finding, Location, Severity
 
 from .conftest import ROOT, SINGLE_CELL, write_json
-from .gate_helpers import ATLAS, bulk_doc, folders, make_dataset, statuses
+from .gate_helpers import ATLAS, TWO_SAMPLE_GCT, bulk_doc, folders, make_dataset, statuses, validate_as_the_gate
 
 REPORT_SCHEMA = ROOT / "omix_ingest" / "schemas" / "report.schema.json"
-TWO_SAMPLE_GCT = "#1.2\n2\t2\nName\tDescription\tS1\tS2\nTP53\tna\t1\t2\nEGFR\tna\t3\t4\n"
 
 
 def add(run_cli, root: Path, *extra: object):
     return run_cli("add", "--atlas", ATLAS, "--metadata", root / "metadata", "--data", root / "data", *extra)
-
-
-def validate_to(run_cli, root: Path, report: Path, *extra: object):
-    return run_cli(
-        "validate",
-        "--atlas",
-        ATLAS,
-        "--scope",
-        "file",
-        "--metadata",
-        root / "metadata",
-        "--data",
-        root / "data",
-        "--format",
-        "json",
-        "-o",
-        report,
-        *extra,
-    )
 
 
 def stored_ids(run_cli) -> list[str]:
@@ -57,7 +37,7 @@ def stored_ids(run_cli) -> list[str]:
 def test_a_report_filtered_by_selection_does_not_open_the_gate(run_cli, tmp_path, selection):
     make_dataset(tmp_path, "GSE1_GPL1", dataset_source="geo")  # OMX202: wrong case of a vocabulary term
     report = tmp_path / "report.json"
-    assert validate_to(run_cli, tmp_path, report, *selection).code == 0  # the filtered report says "passed"
+    assert validate_as_the_gate(run_cli, tmp_path, report, *selection).code == 0  # the filtered report says "passed"
     result = add(run_cli, tmp_path, "--report", report, "--format", "json")
     body = result.json()
     assert result.code == 1
@@ -70,7 +50,7 @@ def test_a_report_filtered_by_selection_does_not_open_the_gate(run_cli, tmp_path
 def test_an_unfiltered_report_made_as_the_gate_validates_is_reused(run_cli, tmp_path):
     make_dataset(tmp_path, "GSE1_GPL1")
     report = tmp_path / "report.json"
-    assert validate_to(run_cli, tmp_path, report).code == 0
+    assert validate_as_the_gate(run_cli, tmp_path, report).code == 0
     body = add(run_cli, tmp_path, "--report", report, "--format", "json").json()
     assert body["notes"] == [f"reused signed report {report}"] and body["ok"]
 
@@ -80,7 +60,7 @@ def test_the_report_run_block_is_in_the_json_schema_and_the_json(run_cli, tmp_pa
 
     make_dataset(tmp_path, "GSE1_GPL1")
     report = tmp_path / "report.json"
-    validate_to(run_cli, tmp_path, report, "--ignore", "OMX208")
+    validate_as_the_gate(run_cli, tmp_path, report, "--ignore", "OMX208")
     document = json.loads(report.read_text(encoding="utf-8"))
     jsonschema.validate(document, json.loads(REPORT_SCHEMA.read_text(encoding="utf-8")))
     run = document["run"]
@@ -193,7 +173,7 @@ def test_reports_written_with_output_follow_the_umask(run_cli, tmp_path):
     make_dataset(tmp_path, "GSE1_GPL1")
     previous = os.umask(0o022)
     try:
-        validate_to(run_cli, tmp_path, tmp_path / "report.json")
+        validate_as_the_gate(run_cli, tmp_path, tmp_path / "report.json")
     finally:
         os.umask(previous)
     assert stat.S_IMODE((tmp_path / "report.json").stat().st_mode) == 0o644

@@ -8,9 +8,7 @@ from omix_ingest.polly.emulator import BUCKET
 from omix_ingest.polly.upload import STAGING_SUFFIX
 
 from .conftest import write_json
-from .gate_helpers import bulk_doc, folders, make_dataset, statuses
-
-TWO_SAMPLE_GCT = "#1.2\n2\t2\nName\tDescription\tS1\tS2\nTP53\tna\t1\t2\nEGFR\tna\t3\t4\n"
+from .gate_helpers import TWO_SAMPLE_GCT, bulk_doc, folders, make_dataset, statuses
 
 
 def data_keys(emulator, repo) -> list[str]:
