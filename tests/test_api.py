@@ -23,7 +23,8 @@ def test_validate_datasets_on_a_folder_pair(tmp_path):
         (tmp_path / "data" / f"{dataset_id}.csv").write_text("gene,S1\nA,1\n", encoding="utf-8")
     report = validate_datasets(SINGLE_CELL, {"metadata": tmp_path / "metadata", "data": tmp_path / "data"})
     assert report.failed
-    assert [f.code for f in report.findings] == ["OMX106"]
+    assert [f.code for f in report.findings if f.severity.label == "error"] == ["OMX106"]
+    assert [(f.code, f.severity.label) for f in report.findings if f.code != "OMX106"] == [("OMX914", "warning")] * 2
     frame = report.to_dataframe()
     assert list(frame.columns[:5]) == ["dataset_id", "Field", "Original Name", "Error Message", "Repo"]
     row = frame.iloc[0]

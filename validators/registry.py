@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from validators.core.context import Fact, ValidationContext
+from validators.core.kinds import UNSUPPORTED_FILE
 from validators.core.model import Finding, Rule, Severity
 from validators.core.rulepack import RulePack
 from validators.core.template import Template
@@ -75,6 +76,7 @@ VALIDATOR_CRASHED = Rule(
 CROSS_FILE_RULES: tuple[Rule, ...] = (
     identity.DUPLICATE_DATASET_ID,
     VALIDATOR_CRASHED,
+    UNSUPPORTED_FILE,
     *pairing.RULES,
     *samples.RULES,
 )

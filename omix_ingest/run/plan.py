@@ -21,6 +21,7 @@ ROLE_PATH, ROLE_METADATA, ROLE_DATA = "path", "metadata", "data"
 class PlannedFile:
     path: Path
     role: str = ROLE_PATH
+    explicit: bool = False  # named on the command line (not found in a folder): it must be checked
 
 
 @dataclass
@@ -38,7 +39,7 @@ class Plan:
         if path.is_dir():
             self.add_folder(path)
         elif path.exists() or path.is_symlink():
-            self.files.append(PlannedFile(path))
+            self.files.append(PlannedFile(path, explicit=True))
         else:
             self.findings.append(MISSING_FILE.finding(str(path), path=str(path)))
 

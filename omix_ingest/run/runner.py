@@ -7,10 +7,11 @@ the validators reported.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -19,11 +20,12 @@ from typing import Any
 from omix_ingest import __version__
 from omix_ingest.report.model import FileReport, Report, TemplateInfo
 from omix_ingest.run.config import RunConfig
-from omix_ingest.run.plan import ROLE_DATA, ROLE_METADATA, ROLE_PATH, Plan
+from omix_ingest.run.plan import ROLE_DATA, ROLE_METADATA, ROLE_PATH, Plan, PlannedFile
 from omix_ingest.run.selection import Selection
 from validators.core.context import DIGEST_FACT, SIZE_FACT, Fact, ValidationContext
-from validators.core.model import Finding, Location
-from validators.datasets.pairing import DatasetFile, check_datasets
+from validators.core.kinds import unsupported
+from validators.core.model import Finding, Location, Severity
+from validators.datasets.pairing import INDEX_SUFFIXES, DatasetFile, accepted_extension, check_datasets
 from validators.metadata.identity import duplicate_dataset_ids
 from validators.registry import VALIDATOR_CRASHED, Validator, validation_context, validator_kind
 
@@ -134,8 +136,14 @@ def _cross_file_findings(plan: Plan, reports: list[FileReport], ctx: ValidationC
     return extra
 
 
-def _merge(reports: list[FileReport], extra: dict[str, list[Finding]], selection: Selection) -> list[FileReport]:
-    """Each file's own findings plus its cross-file ones, sorted, with the selection applied."""
+def _merge(
+    reports: list[FileReport],
+    extra: dict[str, list[Finding]],
+    selection: Selection,
+    severities: Mapping[str, Severity],
+) -> list[FileReport]:
+    """Each file's own findings plus its cross-file ones, at the rule pack's severities, sorted, with the selection
+    applied."""
     by_path = {r.path: r for r in reports}
     for path in extra:
         if path not in by_path:
@@ -143,25 +151,52 @@ def _merge(reports: list[FileReport], extra: dict[str, list[Finding]], selection
     files = []
     for path, report in by_path.items():
         more = extra.get(path)
-        if not more and (not report.findings or selection.is_empty):
+        overridden = bool(severities) and any(f.code in severities for f in report.findings)
+        if not more and not overridden and (not report.findings or selection.is_empty):
             files.append(report)  # nothing to merge or filter: the common, clean case
             continue
-        merged = sorted([*report.findings, *(more or [])], key=Finding.sort_key)
+        merged = sorted(_at_severity([*report.findings, *(more or [])], severities), key=Finding.sort_key)
         kept = selection.keep(merged)
         files.append(FileReport(report.path, report.validators, report.sha256, report.size, kept, report.facts))
     return files
+
+
+def _at_severity(findings: list[Finding], severities: Mapping[str, Severity]) -> list[Finding]:
+    return [dataclasses.replace(f, severity=severities[f.code]) if f.code in severities else f for f in findings]
+
+
+def _unchecked(entry: PlannedFile) -> Finding | None:
+    """OMX914 for a file that must be checked and that no validator can: an error for a file named on the command
+    line; in a data folder a warning for a kind Polly ingests as it is (.csv, .tsv ...), while names Polly refuses
+    are OMX604's and index files travel with their data file."""
+    if entry.explicit and entry.role != ROLE_DATA:
+        return unsupported(entry.path, str(entry.path))
+    name = entry.path.name.lower()
+    if entry.role == ROLE_DATA and accepted_extension(name) and not name.endswith(INDEX_SUFFIXES):
+        return unsupported(entry.path, str(entry.path), severity=Severity.WARNING)
+    return None
 
 
 def run_validation(plan: Plan, config: RunConfig, validators: Sequence[Validator]) -> Report:
     ctx = validation_context(
         config.template, config.rule_pack, config.limits, config.forced_scope, config.sample_templates
     )
-    # Files of a data folder are always inspected (hashed), even when no validator checks their format.
+    # Files named on the command line or in a data folder are always inspected: when no validator checks their
+    # format, that is a finding (OMX914). Unclaimed files met while walking a plain folder (a README) are skipped.
     assigned = [(e, claiming(validators, e.path, e.role)) for e in plan.deduplicated()]
-    tasks = [(e.path, claims) for e, claims in assigned if claims or e.role == ROLE_DATA]
-    skipped = tuple(str(e.path) for e, claims in assigned if not claims and e.role != ROLE_DATA)
+    must_check = [(e, claims) for e, claims in assigned if claims or e.explicit or e.role == ROLE_DATA]
+    tasks = [(e.path, claims) for e, claims in must_check]
+    skipped = tuple(str(e.path) for e, claims in assigned if not claims and not e.explicit and e.role != ROLE_DATA)
     reports = inspect_all(tasks, ctx, validators, config.jobs)
-    files = _merge(reports, _cross_file_findings(plan, reports, ctx), config.selection)
+    extra = _cross_file_findings(plan, reports, ctx)
+    for entry, claims in must_check:
+        finding = None if claims else _unchecked(entry)
+        if finding is not None:
+            extra.setdefault(finding.file, []).append(finding)
+    severities = {
+        code: Severity.parse(label) for code, label in (ctx.rule_pack.severities if ctx.rule_pack else {}).items()
+    }
+    files = _merge(reports, extra, config.selection, severities)
     return Report(
         version=__version__,
         files=tuple(files),

@@ -33,6 +33,11 @@ PACK_SCHEMA: dict[str, Any] = {
         "user_fields": {"type": "array", "items": {"type": "string"}},
         "sample_required": {"type": "array", "items": {"type": "string"}},
         "nan_like": {"type": "array", "items": {"type": "string"}},
+        "severities": {
+            "type": "object",
+            "propertyNames": {"pattern": "^OMX[0-9]{3}$"},
+            "additionalProperties": {"enum": ["error", "warning", "info"]},
+        },
         "vocabularies": {"type": "object", "additionalProperties": {"type": "string"}},
         "tables": {"type": "object", "additionalProperties": {"type": "string"}},
         "fields": {
@@ -161,6 +166,9 @@ class RulePack:
     vocabularies: Mapping[str, Vocabulary] = field(default_factory=dict)
     tables: Mapping[str, Table] = field(default_factory=dict)
     consistency: ConsistencyRules = field(default_factory=ConsistencyRules)
+    # Rule code → severity, for rules whose default the atlas wants otherwise (OMX504 "undeclared contig" is a
+    # warning, as the VCF specification only recommends ##contig lines; a strict atlas makes it an error).
+    severities: Mapping[str, str] = field(default_factory=dict)
 
 
 def _line_of(text: str, path: list[str | int]) -> int | None:
@@ -253,6 +261,7 @@ def load_rule_pack(path: Path) -> RulePack:
         cross_field=tuple(cross),
         vocabularies=vocabularies,
         tables=tables,
+        severities=dict(raw.get("severities") or {}),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,6 +114,17 @@ def open_error(exc: OSError, display: str) -> Finding:
     if isinstance(exc, IsADirectoryError):
         return UNREADABLE.finding(display, detail="it is a folder")
     return UNREADABLE.finding(display, detail=exc.strerror or type(exc).__name__)
+
+
+def empty_file(path: Path, display: str) -> Finding | None:
+    """OMX904 for a regular file of zero bytes, before a streaming reader would read nothing and find nothing."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None  # the reader's own open reports why
+    if stat.S_ISREG(info.st_mode) and info.st_size == 0:
+        return EMPTY_FILE.finding(display, detail="")
+    return None
 
 
 def read_bytes(path: Path, display: str, limits: ReadLimits) -> tuple[bytes | None, list[Finding]]:

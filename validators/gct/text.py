@@ -19,7 +19,7 @@ from typing import IO
 from validators.core.capped import CappedFindings
 from validators.core.context import Fact, ValidationContext
 from validators.core.model import Finding, Location, Rule
-from validators.core.unreadable import NOT_UTF8, UTF8_BOM, open_error
+from validators.core.unreadable import NOT_UTF8, UTF8_BOM, empty_file, open_error
 from validators.gct.header import GctLayout, HeaderParser
 from validators.gct.rows import RowChecker
 from validators.gct.rules import COMPRESSED, CRLF, DIMENSION_MISMATCH, RULES
@@ -72,6 +72,10 @@ class GctValidator:
     def validate(self, path: Path, ctx: ValidationContext) -> Iterator[Finding | Fact]:
         display = str(path)
         yield Fact("format", "gct")
+        empty = empty_file(path, display)
+        if empty is not None:
+            yield empty
+            return
         out = CappedFindings()
         try:
             with path.open("rb") as handle:

@@ -11,14 +11,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from validators.core.capped import CappedFindings
-from validators.core.model import Location
+from validators.core.model import Location, Severity
+from validators.vcf.reserved import RESERVED_FORMAT, RESERVED_INFO
 from validators.vcf.rules import DUPLICATE_SAMPLE, FILEFORMAT, HEADER_LINE, META_LINE
 
 KNOWN_VERSIONS = ("VCFv4.1", "VCFv4.2", "VCFv4.3", "VCFv4.4")
 FIXED_COLUMNS = ["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO"]
 
-_DEFINITION = re.compile(r"^##(INFO|FORMAT|FILTER|contig)=<(.*)>$")
+_DEFINITION = re.compile(r"^##(INFO|FORMAT|FILTER|contig|ALT)=<(.*)>$")
+_STRUCTURED = re.compile(r"^##(INFO|FORMAT|FILTER|contig|ALT)=<")
 _ATTRIBUTE = re.compile(r'([A-Za-z_]+)=("(?:[^"\\]|\\.)*"|[^,]*)')
+_NUMBER = re.compile(r"[0-9]+|[ARG.]")
+TYPES = {
+    "INFO": ("Integer", "Float", "Flag", "Character", "String"),
+    "FORMAT": ("Integer", "Float", "Character", "String"),
+}
+NEEDS_DESCRIPTION = ("INFO", "FORMAT", "FILTER", "ALT")
 
 
 @dataclass
@@ -72,29 +80,61 @@ class HeaderParser:
 
     def _meta(self, number: int, text: str) -> None:
         if "=" not in text:
-            self.out.add(META_LINE.finding(self.display, self.at(number), problem=f"{text[:60]!r} is not ##key=value"))
+            self._bad_meta(number, f"{text[:60]!r} is not ##key=value")
             return
         match = _DEFINITION.match(text)
         if match is None:
+            structured = _STRUCTURED.match(text)
+            if structured is not None:
+                self._bad_meta(number, f"the ##{structured.group(1)} line is not closed with '>'")
             return
         kind, body = match.groups()
-        attributes = {k: v.strip('"') for k, v in _ATTRIBUTE.findall(body)}
+        raw = dict(_ATTRIBUTE.findall(body))
+        attributes = {k: v.strip('"') for k, v in raw.items()}
         ident = attributes.get("ID")
         if not ident:
-            self.out.add(META_LINE.finding(self.display, self.at(number), problem=f"##{kind} line without ID"))
+            self._bad_meta(number, f"##{kind} line without ID")
             return
+        if any(c.isspace() for c in ident) or ident.startswith(";") or "," in ident:
+            self._bad_meta(number, f"##{kind} ID {ident!r} contains white space, a comma or a leading ';'")
+        if kind in NEEDS_DESCRIPTION:
+            self._description(number, kind, ident, raw.get("Description"))
         if kind in ("INFO", "FORMAT"):
-            missing = [k for k in ("Number", "Type") if k not in attributes]
-            if missing:
-                problem = f"##{kind} {ident} lacks {' and '.join(missing)} (read as Number=. Type=String)"
-                self.out.add(META_LINE.finding(self.display, self.at(number), problem=problem))
-            table = self.defs.info if kind == "INFO" else self.defs.formats
-            table[ident] = (attributes.get("Number", "."), attributes.get("Type", "String"))
+            self._definition(number, kind, ident, attributes)
         elif kind == "FILTER":
             self.defs.filters.add(ident)
-        else:
+        elif kind == "contig":
             length = attributes.get("length", "")
-            self.defs.contigs[ident] = int(length) if length.isdigit() else None
+            self.defs.contigs[ident] = int(length) if length.isascii() and length.isdigit() else None
+
+    def _bad_meta(self, number: int, problem: str) -> None:
+        self.out.add(META_LINE.finding(self.display, self.at(number), problem=problem))
+
+    def _description(self, number: int, kind: str, ident: str, raw: str | None) -> None:
+        """Description is required on these lines, and is a quoted string (VCF 4.3 section 1.4)."""
+        if raw is None:
+            self._bad_meta(number, f"##{kind} {ident} has no Description")
+        elif not (len(raw) >= 2 and raw.startswith('"') and raw.endswith('"')):
+            self._bad_meta(number, f"##{kind} {ident} has a Description that is not in double quotes")
+
+    def _definition(self, number: int, kind: str, ident: str, attributes: dict[str, str]) -> None:
+        missing = [k for k in ("Number", "Type") if k not in attributes]
+        if missing:
+            self._bad_meta(number, f"##{kind} {ident} lacks {' and '.join(missing)} (read as Number=. Type=String)")
+        count, type_ = attributes.get("Number", "."), attributes.get("Type", "String")
+        if not _NUMBER.fullmatch(count):
+            self._bad_meta(number, f"##{kind} {ident} has Number={count}, not an integer, A, R, G or '.'")
+            count = "."
+        if type_ not in TYPES[kind]:
+            allowed = ", ".join(TYPES[kind])
+            self._bad_meta(number, f"##{kind} {ident} has Type={type_}, not a VCF type ({allowed})")
+            type_ = "String"
+        reserved = (RESERVED_INFO if kind == "INFO" else RESERVED_FORMAT).get(ident)
+        if reserved is not None and "Type" in attributes and reserved[1] != type_:
+            problem = f"##{kind} {ident} is declared Type={type_}; the specification reserves it as Type={reserved[1]}"
+            self.out.add(META_LINE.finding(self.display, self.at(number), problem=problem, severity=Severity.WARNING))
+        table = self.defs.info if kind == "INFO" else self.defs.formats
+        table[ident] = (count, type_)
 
     def _chrom_line(self, number: int, text: str) -> None:
         columns = text.split("\t")

@@ -7,22 +7,27 @@ path first (`validators.vcf.values`), so the detailed checks only run on what it
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from collections.abc import Iterator
 
 from validators.core.capped import CappedFindings
 from validators.core.model import Location
 from validators.vcf.header import Definitions
+from validators.vcf.reserved import RESERVED_FORMAT, RESERVED_INFO
 from validators.vcf.rules import (
     ALT_EQUALS_REF,
     BASES,
     COLUMN_COUNT,
+    DUPLICATE_INFO_KEY,
     DUPLICATE_RECORD,
     FLAG_WITH_VALUE,
     GENOTYPE_ALLELE,
     INTERLEAVED,
     POSITION,
     QUAL,
+    RECORD_ID,
     STRAY_LINE,
     UNDECLARED_CONTIG,
     UNDECLARED_KEY,
@@ -30,7 +35,7 @@ from validators.vcf.rules import (
     VALUE_NUMBER,
     VALUE_TYPE,
 )
-from validators.vcf.values import expected_count, info_pattern, is_float, sample_pattern, type_ok
+from validators.vcf.values import ascii_digits, expected_count, info_pattern, is_float, sample_pattern, type_ok
 
 _REF = re.compile(r"[ACGTNacgtn]+")
 _ALT = re.compile(r"[ACGTNacgtn]+|\*|<[^<>,]+>|\.[ACGTNacgtn]+|[ACGTNacgtn]+\.|.*[\[\]].*")
@@ -45,17 +50,20 @@ class RecordChecker:
         # finding, so the detailed checks only run on what they reject.
         self._info_fast: dict[tuple[str, int], re.Pattern[str] | None] = {}
         self._sample_fast: dict[tuple[str, int], re.Pattern[str] | None] = {}
+        # What each key means: the header's definitions over the specification's reserved keys.
+        self.info_defs: dict[str, tuple[str, str]] = {}
+        self.format_defs: dict[str, tuple[str, str]] = {}
 
     def _info_pattern(self, key: str, n_alt: int) -> re.Pattern[str] | None:
         cache_key = (key, n_alt)
         if cache_key not in self._info_fast:
-            self._info_fast[cache_key] = info_pattern(self.defs.info.get(key), n_alt)
+            self._info_fast[cache_key] = info_pattern(self.info_defs.get(key), n_alt)
         return self._info_fast[cache_key]
 
     def _sample_pattern(self, format_text: str, n_alt: int) -> re.Pattern[str] | None:
         cache_key = (format_text, n_alt)
         if cache_key not in self._sample_fast:
-            self._sample_fast[cache_key] = sample_pattern(format_text, self.defs.formats, n_alt)
+            self._sample_fast[cache_key] = sample_pattern(format_text, self.format_defs, n_alt)
         return self._sample_fast[cache_key]
 
     def at(self, line: int, column: int = 1) -> Location:
@@ -64,6 +72,8 @@ class RecordChecker:
     def check(self, lines: Iterator[tuple[int, str]]) -> None:
         """Check every remaining line as a record."""
         defs = self.defs
+        self.info_defs = {**RESERVED_INFO, **defs.info}
+        self.format_defs = {**RESERVED_FORMAT, **defs.formats}
         finished: set[str] = set()
         undeclared: set[str] = set()
         chrom_now: str | None = None
@@ -88,8 +98,11 @@ class RecordChecker:
                         self.display, self.at(number), found=len(fields), expected=defs.columns, hint=""
                     )
                 )
-            chrom, pos_text, _, ref, alt, qual, filters, info = fields[:8]
-            if chrom not in defs.contigs and chrom not in undeclared:
+            chrom, pos_text, ident, ref, alt, qual, filters, info = fields[:8]
+            if ident != ".":
+                self._ident(number, ident)
+            assembly_contig = chrom.startswith("<") and chrom.endswith(">")  # a contig of an assembly file (4.3)
+            if chrom not in defs.contigs and chrom not in undeclared and not assembly_contig:
                 undeclared.add(chrom)
                 self.out.add(UNDECLARED_CONTIG.finding(self.display, self.at(number), name=chrom))
             if chrom != chrom_now:
@@ -115,7 +128,7 @@ class RecordChecker:
                     )
                 same_pos.add(key)
             n_alt = self._alleles(number, fields, ref, alt)
-            if qual != "." and not (is_float(qual) and float(qual) >= 0):
+            if qual != "." and not (is_float(qual) and (math.isnan(float(qual)) or float(qual) >= 0)):
                 self.out.add(QUAL.finding(self.display, self.at(number, self._col(fields, 5)), value=qual))
             if filters not in (".", "PASS"):
                 for name in filters.split(";"):
@@ -123,22 +136,30 @@ class RecordChecker:
                         self.out.add(UNDECLARED_KEY.finding(self.display, self.at(number), kind="FILTER", key=name))
             if info != ".":
                 self._info(number, info, n_alt)
-            if len(fields) > 9:
+            if len(fields) > 9 and fields[8] != ".":  # FORMAT "." : no per-sample keys
                 self._samples(number, fields, n_alt)
 
     @staticmethod
     def _col(fields: list[str], index: int) -> int:
         return sum(len(f) + 1 for f in fields[:index]) + 1
 
-    def _position(self, number: int, text: str, chrom: str) -> int | None:
+    def _ident(self, number: int, ident: str) -> None:
         problem = None
-        position = int(text) if text.isdigit() else None
+        if any(c.isspace() for c in ident):
+            problem = "contains white space"
+        elif "" in ident.split(";"):
+            problem = "has an empty item (a leading, trailing or doubled ';')"
+        if problem is not None:
+            self.out.add(RECORD_ID.finding(self.display, self.at(number), value=ident, problem=problem))
+
+    def _position(self, number: int, text: str, chrom: str) -> int | None:
+        """POS is 1..length; 0 and length + 1 mark telomeres (VCF 4.x section 1.6.1)."""
+        problem = None
+        position = int(text) if ascii_digits(text) and len(text) <= 18 else None
         length = self.defs.contigs.get(chrom)
         if position is None:
-            problem = "is not a positive integer"
-        elif position < 1:
-            problem = "is below 1"
-        elif length is not None and position > length:
+            problem = "is not a non-negative integer"
+        elif length is not None and position > length + 1:
             problem = f"is beyond the end of {chrom} (length {length})"
         if problem is not None:
             where = self.at(number, len(chrom) + 2)
@@ -215,12 +236,18 @@ class RecordChecker:
                 break
 
     def _info(self, number: int, info: str, n_alt: int) -> None:
-        for item in info.split(";"):
+        items = info.split(";")
+        keys = [item.partition("=")[0] for item in items]
+        if len(set(keys)) != len(keys):
+            for key, count in Counter(keys).items():
+                if count > 1:
+                    self.out.add(DUPLICATE_INFO_KEY.finding(self.display, self.at(number), key=key, count=count))
+        for item in items:
             key, has_value, value = item.partition("=")
             fast = self._info_pattern(key, n_alt)
             if fast is not None and has_value and fast.fullmatch(value):
                 continue
-            definition = self.defs.info.get(key)
+            definition = self.info_defs.get(key)
             if definition is None:
                 self.out.add(UNDECLARED_KEY.finding(self.display, self.at(number), kind="INFO", key=key))
                 continue
@@ -237,7 +264,7 @@ class RecordChecker:
         keys = fields[8].split(":")
         definitions = []
         for key in keys:
-            definition = self.defs.formats.get(key)
+            definition = self.format_defs.get(key)
             if definition is None:
                 self.out.add(UNDECLARED_KEY.finding(self.display, self.at(number), kind="FORMAT", key=key))
             definitions.append(definition)
@@ -265,11 +292,12 @@ class RecordChecker:
                     self._check_values(number, "FORMAT", key, value.split(","), definition, n_alt, ploidy)
 
     def _genotype(self, number: int, sample: str, value: str, n_alt: int) -> int:
-        alleles = re.split(r"[/|]", value)
+        # VCF 4.4: a genotype may start with its phasing indicator ("|0", "/0|1"): "the first may be omitted".
+        alleles = re.split(r"[/|]", value[1:] if value[:1] in ("/", "|") else value)
         for allele in alleles:
             if allele == ".":
                 continue
-            if not allele.isdigit() or int(allele) > n_alt:
+            if not ascii_digits(allele) or len(allele) > 9 or int(allele) > n_alt:
                 self.out.add(
                     GENOTYPE_ALLELE.finding(
                         self.display, self.at(number), sample=sample, value=value, index=allele, alleles=n_alt + 1

@@ -38,10 +38,11 @@ DUPLICATE_SAMPLE = Rule(
 UNDECLARED_CONTIG = Rule(
     "OMX504",
     "vcf-undeclared-contig",
-    Severity.ERROR,
+    Severity.WARNING,
     "CHROM not declared as a contig",
     "contig {name!r} is not declared in a ##contig header line",
-    "Without a ##contig line the contig has no length, cannot be indexed reliably and is a common sign of a "
+    "The specification recommends a ##contig line for each contig (a warning by default; a rule pack can make it an "
+    "error). Without one the contig has no length, cannot be indexed reliably and it is a common sign of a "
     "reference mismatch (chr1 versus 1).",
     "chr2 records, no ##contig=<ID=chr2>",
     "##contig=<ID=chr2,length=242193529>",
@@ -49,11 +50,12 @@ UNDECLARED_CONTIG = Rule(
 UNDECLARED_KEY = Rule(
     "OMX505",
     "vcf-undeclared-key",
-    Severity.ERROR,
+    Severity.WARNING,
     "INFO, FORMAT or FILTER key not declared",
     "{kind} key {key!r} is not declared in the header",
-    "Every INFO, FORMAT and FILTER key needs a header line that gives its Number and Type; without one its values "
-    "are read as strings, or dropped.",
+    "INFO, FORMAT and FILTER keys should have a header line giving their Number and Type (a warning by default; a "
+    "rule pack can make it an error); without one, values are read as strings or dropped. Keys the specification "
+    "reserves (AC, AN, AF, DP, GT, GQ, PL, SVLEN ...) are read with their defined types and are not reported.",
     "INFO DP=10 without ##INFO=<ID=DP,...>",
     "##INFO=<ID=DP,Number=1,Type=Integer,...>",
 )
@@ -255,10 +257,43 @@ COMPRESSION_NAME = Rule(
     "gzip data in sample.vcf",
     "sample.vcf.gz",
 )
+RECORD_ID = Rule(
+    "OMX525",
+    "vcf-record-id",
+    Severity.ERROR,
+    "Malformed ID column",
+    "ID {value!r} {problem}",
+    "The ID column is '.' or a semicolon-separated list of identifiers, with no white space and no empty items "
+    "(VCF 4.3 section 1.6.1).",
+    "rs123 rs456 or ;rs123",
+    "rs123;rs456",
+)
+DUPLICATE_INFO_KEY = Rule(
+    "OMX526",
+    "vcf-duplicate-info-key",
+    Severity.ERROR,
+    "INFO key given twice in one record",
+    "INFO key {key!r} appears {count} times in this record",
+    "Each INFO key may appear once per record (VCF 4.3 section 1.6.1); readers keep one of the values, which one "
+    "depends on the reader.",
+    "AA=1;AA=23",
+    "AA=1",
+)
+NO_FINAL_NEWLINE = Rule(
+    "OMX527",
+    "vcf-no-final-newline",
+    Severity.WARNING,
+    "The last line has no line separator",
+    "line {line} is not terminated by a newline",
+    "Every VCF line ends with a line separator; a last record without one is a sign of a truncated copy and is "
+    "dropped by some tools that read line by line.",
+    "...\tPASS\t.<end of file>",
+    "...\tPASS\t.\n<end of file>",
+)
 
 RULES: tuple[Rule, ...] = (
     FILEFORMAT, HEADER_LINE, DUPLICATE_SAMPLE, UNDECLARED_CONTIG, UNDECLARED_KEY, VALUE_TYPE, VALUE_NUMBER,
     POSITION, BASES, ALT_EQUALS_REF, QUAL, UNSORTED, INTERLEAVED, DUPLICATE_RECORD, GENOTYPE_ALLELE,
     COLUMN_COUNT, HTSLIB_MESSAGE, NOT_BGZF, TRUNCATED, STALE_INDEX, FLAG_WITH_VALUE, META_LINE, STRAY_LINE,
-    COMPRESSION_NAME,
+    COMPRESSION_NAME, RECORD_ID, DUPLICATE_INFO_KEY, NO_FINAL_NEWLINE,
 )  # fmt: skip

@@ -19,18 +19,18 @@ from pathlib import Path
 from validators.core.capped import CappedFindings
 from validators.core.context import Fact, ValidationContext
 from validators.core.model import Finding, Location, Rule
-from validators.core.unreadable import MISSING_FILE, NOT_UTF8, UNREADABLE, UTF8_BOM, open_error
+from validators.core.unreadable import EMPTY_FILE, MISSING_FILE, NOT_UTF8, UNREADABLE, UTF8_BOM, empty_file, open_error
 from validators.vcf.container import check_container
 from validators.vcf.header import Definitions, HeaderParser
 from validators.vcf.htslib import htslib_pass
 from validators.vcf.records import RecordChecker
-from validators.vcf.rules import RULES, TRUNCATED
+from validators.vcf.rules import NO_FINAL_NEWLINE, RULES, TRUNCATED
 
 
 class VcfValidator:
     name = "vcf"
     kind = "data"
-    rules: tuple[Rule, ...] = (*RULES, MISSING_FILE, NOT_UTF8, UNREADABLE, UTF8_BOM)
+    rules: tuple[Rule, ...] = (*RULES, MISSING_FILE, NOT_UTF8, UNREADABLE, UTF8_BOM, EMPTY_FILE)
 
     def claims(self, path: Path) -> bool:
         return path.name.lower().endswith((".vcf", ".vcf.gz", ".vcf.bgz"))
@@ -38,6 +38,10 @@ class VcfValidator:
     def validate(self, path: Path, ctx: ValidationContext) -> Iterator[Finding | Fact]:
         display = str(path)
         yield Fact("format", "vcf")
+        empty = empty_file(path, display)
+        if empty is not None:
+            yield empty
+            return
         out = CappedFindings()
         try:
             compressed = check_container(path, display, out)
@@ -66,6 +70,7 @@ class _LinePass:
         self.records = RecordChecker(display, out, self.defs)
 
     def _lines(self, handle: Iterable[bytes]) -> Iterator[tuple[int, str]]:
+        number, raw = 0, b"\n"
         for number, raw in enumerate(handle, start=1):
             if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 self.out.add(UTF8_BOM.finding(self.display, Location(line=1, column=1)))
@@ -76,6 +81,8 @@ class _LinePass:
                 detail = f"byte 0x{raw[exc.start]:02X} at line {number}"
                 self.out.add(NOT_UTF8.finding(self.display, Location(line=number, column=1), detail=detail))
                 return
+        if number and not raw.endswith(b"\n"):
+            self.out.add(NO_FINAL_NEWLINE.finding(self.display, Location(line=number), line=number))
 
     def run(self, handle: Iterable[bytes]) -> int | None:
         """Check the whole file; returns the number of samples, or None when the header could not be read."""

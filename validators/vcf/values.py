@@ -9,20 +9,27 @@ from __future__ import annotations
 import math
 import re
 
+# The VCF Float grammar (4.3 section 1.3): decimal or exponent notation, or INF, INFINITY, NAN in any case. ASCII
+# digits only: Python's float() also takes "1_000", other scripts' digits and " 1", which are not VCF numbers.
+_FLOAT = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?(?i:inf(?:inity)?|nan)"
+_FLOAT_TEST = re.compile(_FLOAT)
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _SCALAR = {
     "Integer": r"[+-]?[0-9]+",
-    "Float": r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?[Nn][Aa][Nn]",
+    "Float": _FLOAT,
     "Character": r"[^,]",
     "String": r"[^,]*",
 }
 
 
 def is_float(text: str) -> bool:
-    try:
-        return math.isfinite(float(text)) or text.lower() in ("nan", "-nan")
-    except ValueError:
-        return False
+    return bool(_FLOAT_TEST.fullmatch(text))
+
+
+def ascii_digits(text: str) -> bool:
+    """A non-negative integer in ASCII digits: str.isdigit also takes superscripts (which int() refuses) and other
+    scripts' digits (which int() reads), neither of which is a VCF number."""
+    return text.isascii() and text.isdigit()
 
 
 def type_ok(value: str, type_: str) -> bool:
@@ -31,7 +38,7 @@ def type_ok(value: str, type_: str) -> bool:
     if type_ == "Integer":
         return bool(_INTEGER.fullmatch(value))
     if type_ == "Float":
-        return is_float(value) and "_" not in value
+        return is_float(value)
     if type_ == "Character":
         return len(value) == 1
     return True
@@ -39,7 +46,7 @@ def type_ok(value: str, type_: str) -> bool:
 
 def expected_count(number: str, n_alt: int, ploidy: int | None) -> int | None:
     """How many values Number allows for a record, or None when any count is fine."""
-    if number.isdigit():
+    if ascii_digits(number):
         return int(number)
     if number == "A":
         return n_alt
@@ -79,7 +86,7 @@ def sample_pattern(format_text: str, formats: dict[str, tuple[str, str]], n_alt:
         definition = formats.get(key)
         if key == "GT" and n_alt <= 9:
             allele = f"(?:\\.|[0-{n_alt}])"
-            parts.append(f"{allele}(?:[/|]{allele})*")
+            parts.append(f"[/|]?{allele}(?:[/|]{allele})*")
         elif definition is None or key == "GT":
             parts = []
             break
