@@ -120,6 +120,8 @@ class GctxValidator:
         if links:
             return
         version = handle.attrs.get("version")
+        if getattr(version, "shape", None) == (1,):  # a one-element array, as some writers store it; cmapPy reads it
+            version = version[0]
         version = version.decode() if isinstance(version, bytes) else version
         if version not in KNOWN_VERSIONS:
             yield VERSION.finding(display, Location(pointer="/"), found=version)

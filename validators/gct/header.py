@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from validators.core.capped import CappedFindings
-from validators.core.model import Location, Rule
+from validators.core.model import Location, Rule, Severity
 from validators.gct.rules import (
     BAD_DIMENSIONS,
     BAD_HEADER,
@@ -89,6 +89,16 @@ class HeaderParser:
         second = next(lines, None)
         expected = 2 if version == "1.2" else 4
         dims = second[1].split("\t") if second else []
+        if len(dims) > expected and not any(dims[expected:]):  # a spreadsheet pads the line with empty cells
+            padded = BAD_DIMENSIONS.finding(
+                self.display,
+                self.at(2),
+                expected=expected,
+                found=second[1][:60] if second else "",
+                severity=Severity.WARNING,
+            )
+            self.out.add(padded)
+            dims = dims[:expected]
         if len(dims) != expected or not all(_UINT.fullmatch(d) for d in dims):
             found = second[1][:60] if second else "end of file"
             self.out.add(BAD_DIMENSIONS.finding(self.display, self.at(2), expected=expected, found=found))
@@ -109,7 +119,10 @@ class HeaderParser:
             if fields[:2] != ["Name", "Description"]:
                 found = "\\t".join(fields[:2])
                 problem = f"a 1.2 header starts with Name<TAB>Description, found {found!r}"
-                self.out.add(BAD_HEADER.finding(self.display, self.at(number), problem=problem))
+                # Another spelling (NAME, description) is read by cmapPy all the same: worth a warning only.
+                spelling = [f.lower() for f in fields[:2]] == ["name", "description"]
+                severity = Severity.WARNING if spelling else None
+                self.out.add(BAD_HEADER.finding(self.display, self.at(number), problem=problem, severity=severity))
             first_sample = 2
         else:
             if fields[0] != "id":

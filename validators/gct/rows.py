@@ -81,13 +81,13 @@ class RowChecker:
     @staticmethod
     def _fast_row_ok(text: str, cells: list[str]) -> bool:
         """True when every cell is a finite number other than -666 (the common case, checked at C speed)."""
-        if "_" in text:
-            return False  # Python's float() accepts 1_000; cmapPy does not
+        if "_" in text or not text.isascii():
+            return False  # Python's float() accepts 1_000 and other scripts' digits; cmapPy does not
         try:
             values = list(map(float, cells))
         except ValueError:
             return False
-        return math.isfinite(math.fsum(values)) and "-666" not in cells
+        return all(map(math.isfinite, values)) and "-666" not in cells
 
     def _slow_row(self, number: int, fields: list[str], first: int, layout: GctLayout, markers: set[str]) -> int:
         missing = 0
@@ -102,7 +102,7 @@ class RowChecker:
                     self.out.add(NEG_666_IN_DATA.finding(self.display, where, row=row_id, sample=sample))
                 continue
             try:
-                value = float(cell) if "_" not in cell else None
+                value = float(cell) if "_" not in cell and cell.isascii() else None
             except ValueError:
                 value = None
             if value is None:
