@@ -19,7 +19,7 @@ REPORT_SCHEMA = json.loads((ROOT / "omix_ingest" / "schemas" / "report.schema.js
 def test_clean_folder_exits_zero(run_cli):
     result = run_cli("validate", "--template", SINGLE_CELL, METADATA / "positive")
     assert result.code == 0
-    assert result.out.strip() == "passed: 9 files checked, 0 failing (fail-on error); 0 errors, 0 warnings, 0 info"
+    assert result.out.strip() == "passed: 10 files checked, 0 failing (fail-on error); 0 errors, 0 warnings, 0 info"
 
 
 def test_findings_exit_one_with_exact_text(run_cli):

@@ -130,3 +130,66 @@ def test_the_report_json_of_a_vcf_with_a_finding_is_well_formed(run_cli, tmp_pat
     (tmp_path / "calls.vcf").write_text(VCF.replace("rs6054257", ";rs6054257"), encoding="utf-8")
     result = run_cli("validate", tmp_path / "calls.vcf", "--format", "json")
     assert json.loads(result.out)["files"][0]["findings"][0]["code"] == "OMX525"
+
+
+# ------------------------------------------------------------------------ agreement with the readers, fixture-wide
+
+DATA_FILES = sorted(p for p in (FIXTURES / "data").rglob("*") if p.is_file() and p.suffix not in (".py", ".json"))
+
+
+def _errors(path: Path) -> list[str]:
+    from validators.core.model import Severity
+
+    from .test_data_fixtures import findings_of
+
+    return [f.code for f in findings_of(path) if f.severity >= Severity.ERROR]
+
+
+@pytest.mark.parametrize("path", [p for p in DATA_FILES if p.suffix == ".h5ad"], ids=lambda p: p.name)
+def test_every_h5ad_that_passes_loads_with_anndata(path: Path):
+    import warnings
+
+    import anndata
+
+    if _errors(path):
+        return  # refused here; whether anndata reads it does not matter
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        anndata.read_h5ad(path)
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in DATA_FILES if ".vcf" in p.name and not p.name.endswith((".tbi", ".csi"))], ids=lambda p: p.name
+)
+def test_every_vcf_that_passes_is_read_to_the_end_by_pysam(path: Path):
+    import pysam
+
+    if _errors(path):
+        return
+    with pysam.VariantFile(str(path)) as variants:
+        assert sum(1 for _ in variants) > 0
+
+
+def test_no_fixture_anywhere_crashes_a_validator(run_cli):
+    """OMX990 means a validator raised: it must not happen on any file the project ships."""
+    report = run_cli(
+        "validate",
+        FIXTURES / "data",
+        "--template",
+        FIXTURES / "templates" / "single_cell_rnaseq_omixatlas.files.schema.json",
+        "--format",
+        "json",
+    ).json()
+    metadata = run_cli(
+        "validate",
+        FIXTURES / "metadata",
+        FIXTURES / "examples",
+        "--template",
+        FIXTURES / "templates" / "single_cell_rnaseq_omixatlas.files.schema.json",
+        "--format",
+        "json",
+    ).json()
+    crashed = [
+        f["path"] for r in (report, metadata) for f in r["files"] for x in f["findings"] if x["code"] == "OMX990"
+    ]
+    assert report["stats"]["files"] > 100 and crashed == []

@@ -54,7 +54,7 @@ def test_every_finding_is_rendered_and_filters_apply(run_cli, tmp_path):
     dom = rendered_dom(page, tmp_path)
     assert len(re.findall(r'<tr class="finding error"', dom)) == counts["error"]
     assert len(re.findall(r'<tr class="finding warning"', dom)) == counts["warning"] > 0
-    assert "53 files checked, 48 failing" in dom
+    assert "55 files checked, 50 failing" in dom
     hidden = rendered_dom(page, tmp_path, "#hide=warning")
     assert len(re.findall(r'<tr class="finding warning"', hidden)) == 0
     assert len(re.findall(r'<tr class="finding error"', hidden)) == counts["error"]

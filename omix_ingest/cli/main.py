@@ -43,6 +43,10 @@ for command in (
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit code; never lets a traceback reach the user unless OMIX_DEBUG is set."""
+    for stream in (sys.stdout, sys.stderr):  # a lone surrogate in a file name or key is printed escaped, not fatal
+        reconfigure = getattr(stream, "reconfigure", None)
+        if callable(reconfigure):
+            reconfigure(errors="backslashreplace")
     try:
         result = cli.main(args=list(argv) if argv is not None else None, prog_name="omix", standalone_mode=False)
     except (KeyboardInterrupt, click.exceptions.Abort):

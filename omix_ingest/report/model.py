@@ -188,6 +188,12 @@ class Report:
         }
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain JSON data: values JSON cannot hold faithfully (integers wider than 64 bits, NaN, lone surrogates,
+        from facts or names) become their text form, so every reporter and the signature can write them."""
+        body: dict[str, Any] = jsonable(self._body())
+        return body
+
+    def _body(self) -> dict[str, Any]:
         return {
             "tool": TOOL_NAME,
             "version": self.version,

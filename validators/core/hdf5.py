@@ -61,8 +61,19 @@ HDF5_READ_ERROR = Rule(
     bad="a dataset compressed with a plugin filter",
     good="gzip or lzf compression",
 )
+LINK_CYCLE = Rule(
+    "OMX915",
+    "hdf5-link-cycle",
+    Severity.ERROR,
+    "HDF5 group linked into itself",
+    "{name!r} is the group {target!r} again: the file's tree loops",
+    "A hard link from a group to one of its ancestors makes the tree endless: a reader that walks it (anndata "
+    "reading uns) never finishes. Each group is checked once, where it is first met.",
+    bad="/uns/a/loop -> /uns",
+    good="no link back to an ancestor",
+)
 
-RULES = (NOT_HDF5, TRUNCATED_HDF5, LINK_OUTSIDE, HDF5_READ_ERROR, MISSING_FILE, EMPTY_FILE, UNREADABLE)
+RULES = (NOT_HDF5, TRUNCATED_HDF5, LINK_OUTSIDE, HDF5_READ_ERROR, LINK_CYCLE, MISSING_FILE, EMPTY_FILE, UNREADABLE)
 
 
 def _sniff(head: bytes) -> str:
@@ -101,11 +112,16 @@ def open_hdf5(path: Path, display: str) -> tuple[Any, list[Finding]]:
         return None, [UNREADABLE.finding(display, detail=str(exc))]
 
 
-def walk(group: Any, display: str, findings: list[Finding], prefix: str = "") -> Iterator[tuple[str, Any]]:
+def walk(
+    group: Any, display: str, findings: list[Finding], prefix: str = "", seen: dict[Any, str] | None = None
+) -> Iterator[tuple[str, Any]]:
     """(path, object) for every hard-linked object below `group`. Soft links are checked, external links and
-    virtual datasets with outside sources are reported; none of them is followed."""
+    virtual datasets with outside sources are reported; none of them is followed. Each group is walked once: a
+    group met again under another path is not walked again (a loop is reported; a shared subtree is not), so a
+    file of a few objects cannot become billions of paths."""
     import h5py
 
+    seen = {} if seen is None else seen
     for name in group:
         path = f"{prefix}/{name}" if prefix else name
         link = group.get(name, getlink=True)
@@ -138,8 +154,14 @@ def walk(group: Any, display: str, findings: list[Finding], prefix: str = "") ->
                     continue
             yield path, obj
         elif isinstance(obj, h5py.Group):
+            first = seen.get(obj.id)
+            if first is not None:
+                if f"{path}/".startswith(f"{first}/"):
+                    findings.append(LINK_CYCLE.finding(display, Location(pointer=path), name=path, target=first))
+                continue
+            seen[obj.id] = path
             yield path, obj
-            yield from walk(obj, display, findings, path)
+            yield from walk(obj, display, findings, path, seen)
 
 
 def scan(handle: Any, display: str) -> list[Finding]:
@@ -152,4 +174,5 @@ def scan(handle: Any, display: str) -> list[Finding]:
 
 def unsafe_paths(findings: list[Finding]) -> set[str]:
     """Element paths that must not be read (external links, outside virtual datasets, unreadable objects)."""
-    return {f.location.pointer for f in findings if f.code in (LINK_OUTSIDE.code, HDF5_READ_ERROR.code)}
+    unsafe = (LINK_OUTSIDE.code, HDF5_READ_ERROR.code, LINK_CYCLE.code)
+    return {f.location.pointer for f in findings if f.code in unsafe}

@@ -224,6 +224,34 @@ class JsonDocument:
             key = False
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # only then can the parsed text hold a lone surrogate
+
+
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= c <= "\udfff" for c in text)
+
+
+def _lone_surrogate(value: Any, ptr: str = "") -> tuple[str, bool] | None:
+    """(pointer, is a key) of the first string holding a lone surrogate, which RFC 8259 lets JSON spell but no
+    UTF-8 text can hold; None when every pair was complete."""
+    if isinstance(value, str):
+        return (ptr, False) if _has_surrogate(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{ptr}/{key.replace('~', '~0').replace('/', '~1')}"
+            if _has_surrogate(key):
+                return here, True
+            found = _lone_surrogate(item, here)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _lone_surrogate(item, f"{ptr}/{index}")
+            if found is not None:
+                return found
+    return None
+
+
 def parse_json_text(text: str, display: str, limits: ReadLimits) -> tuple[JsonDocument | None, list[Finding]]:
     seen: list[bool] = []
     try:
@@ -244,6 +272,13 @@ def parse_json_text(text: str, display: str, limits: ReadLimits) -> tuple[JsonDo
         depth = _depth(value)
         if depth > limits.max_depth:
             return None, [TOO_DEEP.finding(display, depth=depth, limit=limits.max_depth)]
+    if _SURROGATE_ESCAPE.search(text):
+        found = _lone_surrogate(value)
+        if found is not None:
+            where = JsonDocument(value, text).locate(found[0], key=found[1])
+            detail = "a \\u escape of half a UTF-16 surrogate pair (a lone surrogate) is not a character"
+            fix = "remove the escape or complete the pair"
+            return None, [INVALID_JSON.finding(display, where, detail=detail, fix=fix)]
     document = JsonDocument(value, text)
     findings: list[Finding] = []
     if seen:

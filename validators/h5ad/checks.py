@@ -47,6 +47,7 @@ class H5adCheck:
         self.matrix = MatrixCheck(display, self.out)
         self.n_obs: int | None = None
         self.n_vars: int | None = None
+        self._uns_seen: set[Any] = set()
 
     @property
     def unsafe(self) -> set[str]:
@@ -73,6 +74,8 @@ class H5adCheck:
         for axis, length in (("obsm", self.n_obs), ("varm", self.n_vars)):
             for name in self._guarded(axis, self.h5.members, axis) or []:
                 self._guarded(f"{axis}/{name}", self._aligned, f"{axis}/{name}", length)
+            if self.frames.legacy_table(axis):  # anndata < 0.7: the whole mapping is one record array
+                self._guarded(axis, self._aligned, axis, length)
         for axis, length in (("obsp", self.n_obs), ("varp", self.n_vars)):
             for name in self._guarded(axis, self.h5.members, axis) or []:
                 self._guarded(f"{axis}/{name}", self._matrix, f"{axis}/{name}", (length, length), counts=False)
@@ -106,11 +109,16 @@ class H5adCheck:
             self.add(ENCODING, "/", problem=f"the root is encoded as {etype!r}, not anndata")
         missing = [name for name in ("obs", "var", "X") if name not in self.file]
         if missing:
+            found = ", ".join(sorted(self.file)) or "nothing"
             if "matrix" in self.file:
                 problem = "this is a 10x CellRanger .h5 file (it has /matrix), not AnnData: convert it to h5ad"
             else:
-                found = ", ".join(sorted(self.file)) or "nothing"
-                problem = f"missing {', '.join(missing)} (the root holds {found})"
+                parts = []
+                if [m for m in missing if m != "X"]:
+                    parts.append(f"missing {', '.join(m for m in missing if m != 'X')}, which AnnData requires")
+                if "X" in missing:
+                    parts.append("no X: AnnData allows that, but Polly ingests the expression matrix from X")
+                problem = f"{'; '.join(parts)} (the root holds {found})"
             self.add(MISSING_ELEMENT, "/", problem=problem)
         for name in ("obs", "var"):
             if name in self.file and not isinstance(self.file[name], h5py.Group) and not self.frames.legacy_table(name):
@@ -140,6 +148,9 @@ class H5adCheck:
         import h5py
 
         if "raw" not in self.file:
+            if self.h5.legacy and "raw.X" in self.file:  # anndata < 0.7: raw.X, raw.var at the root
+                raw_var = self.frames.dataframe("raw.var") if "raw.var" in self.file else None
+                self._matrix("raw.X", (self.n_obs, raw_var[0] if raw_var else None), counts=True)
             return
         raw = self.file["raw"]
         if not isinstance(raw, h5py.Group):
@@ -181,6 +192,10 @@ class H5adCheck:
             if child_path in self.unsafe:
                 continue
             child = group[name]
+            if isinstance(child, h5py.Group):
+                if child.id in self._uns_seen:
+                    continue  # a subtree shared by two paths is checked once
+                self._uns_seen.add(child.id)
             etype = self.h5.encoding(child, child_path)
             if isinstance(child, h5py.Group) and etype in ("dict", None):
                 self._uns(child, child_path, depth + 1)

@@ -70,6 +70,8 @@ class DataframeCheck:
         values = np.asarray(table.fields(index_name)[()])
         if values.dtype.kind == "S":
             values = np.char.decode(values, "utf-8", errors="replace")
+        elif values.dtype.kind == "O":  # a variable-length string field comes back as bytes objects
+            values = np.array([v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in values])
         self._index_values(f"{path}/{index_name}", values.astype(object))
         return table.shape[0], []  # its columns are decoded by anndata's legacy reader, not checked one by one
 
@@ -133,7 +135,7 @@ class DataframeCheck:
         if text(categories.attrs.get("encoding-type")) == "string-array" or categories.dtype.kind == "S":
             self._strings(f"{path}/categories", categories)
         n_categories = categories.shape[0]
-        low = high = 0
+        low, high = 0, -1  # no codes yet: nothing out of range, even with zero categories
         missing = 0
         for start in range(0, codes.shape[0], INDEX_CHUNK):
             chunk = np.asarray(codes[start : start + INDEX_CHUNK])

@@ -99,7 +99,8 @@ class H5adFile:
         if group is None or path in self.unsafe:
             return []
         if not isinstance(group, h5py.Group):
-            self.add(ENCODING, path, problem="expected a group (a dict of elements)")
-            return []
+            if not (self.legacy and isinstance(group, h5py.Dataset) and group.dtype.names is not None):
+                self.add(ENCODING, path, problem="expected a group (a dict of elements)")
+            return []  # anndata < 0.7 stored obsm/varm as one record array: `legacy_mapping` checks it
         self.encoding(group, path, expected=("dict",), required=False)
         return [n for n in group if f"{path}/{n}" not in self.unsafe]

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from validators.core.capped import CappedFindings
-from validators.core.model import Location
+from validators.core.model import Location, Severity
 from validators.h5ad.rules import (
     ALL_ZERO,
     COUNTS,
@@ -29,6 +29,7 @@ from validators.h5ad.rules import (
 # Stored values per chunk: ~4M values keep data + indices + temporaries around 100 MB.
 CHUNK_VALUES = 4_000_000
 INDPTR_CHUNK = 1_000_000
+RAW_MATRICES = ("raw/X", "raw.X")  # raw.X: anndata < 0.7 kept raw at the root
 
 
 @dataclass
@@ -73,9 +74,17 @@ class MatrixCheck:
         if stats.nan or stats.inf:
             self.out.add(NON_FINITE.finding(self.display, self.at(path), path=path, nan=stats.nan, inf=stats.inf))
         if counts and (stats.negative or stats.fractional):
+            # raw/X often holds log-normalised values (scanpy's convention of keeping the full gene set there):
+            # a warning, which a rule pack that requires raw counts raises to an error (`severities: {OMX314: error}`).
+            severity = Severity.WARNING if path in RAW_MATRICES else None
             self.out.add(
                 COUNTS.finding(
-                    self.display, self.at(path), path=path, negative=stats.negative, fractional=stats.fractional
+                    self.display,
+                    self.at(path),
+                    path=path,
+                    negative=stats.negative,
+                    fractional=stats.fractional,
+                    severity=severity,
                 )
             )
         if stats.nonzero == 0:

@@ -10,8 +10,9 @@ MISSING_ELEMENT = Rule(
     Severity.ERROR,
     "Required AnnData element missing",
     "{problem}",
-    "An h5ad file holds at least `obs` (cells), `var` (genes) and the matrix `X`. Another HDF5 layout (a 10x "
-    "CellRanger .h5, a loom file) renamed to .h5ad is not AnnData.",
+    "The AnnData format requires `obs` (cells) and `var` (genes); `X` is optional in the format (anndata writes "
+    "none when X is None), but Polly ingests the expression matrix from `X`, so by Polly's policy a file without it "
+    "is refused. Another HDF5 layout (a 10x CellRanger .h5, a loom file) renamed to .h5ad is not AnnData.",
     "/matrix (10x .h5)",
     "/X, /obs, /var",
 )
@@ -29,11 +30,13 @@ ENCODING = Rule(
 NEWER_ENCODING = Rule(
     "OMX303",
     "h5ad-newer-encoding",
-    Severity.WARNING,
+    Severity.ERROR,
     "Element written by a newer anndata",
     "{path}: {type} version {version} is newer than the versions this tool knows ({known})",
-    "The element was written by a newer anndata than the one Polly's ingestion may run; it may not be readable "
-    "there. Write the file with a current stable anndata.",
+    "The element was written by a newer anndata than the released ones this tool (and the anndata it runs with) "
+    "can read: anndata refuses an encoding version it does not know, so Polly's ingestion cannot read the file "
+    "either. Write the file with a current stable anndata. (An error since the fidelity review: a warning let "
+    "unreadable files pass.)",
     "dataframe 0.3.0",
     "dataframe 0.2.0",
 )
