@@ -81,6 +81,7 @@ class H5adCheck:
                 self._guarded(f"{axis}/{name}", self._matrix, f"{axis}/{name}", (length, length), counts=False)
         if "uns" in self.file and "uns" not in self.unsafe:
             self._guarded("uns", self._uns, self.file["uns"], "uns", 1)
+        self._guarded("/", self.h5.remaining_encodings)
         if obs_columns and not self._has_errors():
             self._semantics("obs", obs_columns[1], sample_level=True)
         if var_columns and not self._has_errors():
@@ -184,6 +185,8 @@ class H5adCheck:
     def _uns(self, group: Any, path: str, depth: int) -> None:
         import h5py
 
+        if depth == 1:
+            self.h5.encoding(group, path, expected=("dict",), required=False)
         if depth > UNS_DEPTH:
             self.add(UNS_TOO_DEEP, path, limit=UNS_DEPTH)
             return

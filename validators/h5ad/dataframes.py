@@ -39,6 +39,7 @@ class DataframeCheck:
         if not isinstance(index, h5py.Dataset) or index.ndim != 1:
             self.add(DATAFRAME, f"{path}/{index_name}", problem="the index must be a 1-D dataset")
             return None
+        self.h5.encoding(index, f"{path}/{index_name}", required=False)  # anndata refuses a version it does not know
         length = index.shape[0]
         self._index_values(f"{path}/{index_name}", index)
         order = group.attrs.get("column-order", [])

@@ -50,6 +50,7 @@ class H5adFile:
         self.file, self.display = handle, display
         self.out = CappedFindings()
         self.unsafe: set[str] = set()
+        self.checked: set[str] = set()  # paths whose encoding was checked (`remaining_encodings` does the rest)
         # anndata < 0.8 wrote no encoding attributes; such files are checked by their legacy layout instead.
         self.legacy = handle.attrs.get("encoding-type") is None
 
@@ -63,6 +64,7 @@ class H5adFile:
         """The element's encoding-type after checking it against the spec; None when missing or unknown."""
         import h5py
 
+        self.checked.add(path)
         etype = text(obj.attrs.get("encoding-type"))
         version = text(obj.attrs.get("encoding-version"))
         if etype is None:
@@ -104,3 +106,12 @@ class H5adFile:
             return []  # anndata < 0.7 stored obsm/varm as one record array: `legacy_mapping` checks it
         self.encoding(group, path, expected=("dict",), required=False)
         return [n for n in group if f"{path}/{n}" not in self.unsafe]
+
+    def remaining_encodings(self) -> None:
+        """Every other element that declares an encoding (raw/varm, nested mappings, elements of newer layouts):
+        anndata reads all of them, so an unknown type or version anywhere is a finding."""
+        from validators.core.hdf5 import walk
+
+        for path, obj in walk(self.file, self.display, []):
+            if path not in self.checked and path not in self.unsafe and "encoding-type" in obj.attrs:
+                self.encoding(obj, path, required=False)
