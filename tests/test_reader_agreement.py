@@ -4,7 +4,6 @@ loads with anndata. Fixtures only show the cases someone thought of; these find 
 
 from __future__ import annotations
 
-import logging
 import tempfile
 import warnings
 from pathlib import Path
@@ -17,6 +16,8 @@ from validators.core.model import Finding, Severity
 from validators.gct.text import GctValidator
 from validators.h5ad.validator import H5adValidator
 from validators.vcf.validator import VcfValidator
+
+from .test_gct_cmappy import cmappy_parses
 
 PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -59,29 +60,14 @@ def gct_text(draw: st.DrawFn) -> str:
     return ending.join(lines) + ending if ending else "\n".join(lines)
 
 
-def _cmappy_parses(path: Path) -> bool:
-    from cmapPy.pandasGEXpress.parse import parse
-
-    logging.disable(logging.CRITICAL)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            parse(str(path))
-    except Exception:  # cmapPy raises many kinds; each means "refused"
-        return False
-    finally:
-        logging.disable(logging.NOTSET)
-    return True
-
-
 @PROPERTY
 @given(gct_text())
 def test_gct_verdicts_agree_with_cmappy(text: str):
     path = _written("generated.gct", text.encode("utf-8"))
     errors = _errors(GctValidator(), path)
     if not errors:
-        assert _cmappy_parses(path), f"passes here but cmapPy refuses it:\n{text}"
-    if not _cmappy_parses(path):
+        assert cmappy_parses(path), f"passes here but cmapPy refuses it:\n{text}"
+    if not cmappy_parses(path):
         assert errors, f"cmapPy refuses it but it passes here:\n{text}"
 
 
