@@ -7,10 +7,11 @@ that is only computed when a finding needs one, keeping the accept path fast.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from json.decoder import scanstring  # type: ignore[attr-defined]  # public since 2.6, not in typeshed
 from pathlib import Path
 from typing import Any
@@ -151,6 +152,7 @@ def _duplicate_pointers(value: Any, prefix: str = "") -> list[tuple[str, str]]:
 
 
 _SPACE = re.compile(r"[ \t\n\r]*")
+_NEWLINE = re.compile("\n")
 _DECODER = json.JSONDecoder()
 
 
@@ -159,69 +161,73 @@ def _skip(text: str, pos: int) -> int:
     return match.end() if match else pos
 
 
-def _unescape(token: str) -> str:
-    return token.replace("~1", "/").replace("~0", "~")
+def _positions(text: str) -> dict[str, tuple[int, int | None]]:
+    """Every pointer of a (valid) JSON text → (offset of its value, offset of its key or None), in one pass that
+    steps over scalars with the stdlib's C decoder. For a key written twice the last one wins, as it does for the
+    parsed value. Built once per document, on its first finding, so locating N findings costs one pass, not N."""
+    index: dict[str, tuple[int, int | None]] = {}
 
-
-def _seek(text: str, tokens: list[str]) -> tuple[int, int | None] | None:
-    """Offsets of the value at a pointer (and of its key), found by stepping over sibling values with the stdlib's
-    C decoder. For a key written twice the last one wins, as it does for the parsed value."""
-    pos, key_pos = _skip(text, 0), None
-    for token in tokens:
+    def walk(pos: int, ptr: str, key_pos: int | None) -> int:
+        index[ptr] = (pos, key_pos)
         if text.startswith("{", pos):
-            found = None
             pos = _skip(text, pos + 1)
             while text.startswith('"', pos):
                 start = pos
                 key, pos = scanstring(text, pos + 1)
                 pos = _skip(text, _skip(text, pos) + 1)  # past the colon
-                if key == token:
-                    found = (pos, start)
-                _, pos = _DECODER.raw_decode(text, pos)
-                pos = _skip(text, pos)
+                pos = _skip(text, walk(pos, f"{ptr}/{escape_pointer_token(key)}", start))
                 if text.startswith(",", pos):
                     pos = _skip(text, pos + 1)
-            if found is None:
-                return None
-            pos, key_pos = found
-        elif text.startswith("[", pos) and token.isdigit():
-            pos, key_pos = _skip(text, pos + 1), None
-            for _ in range(int(token)):
-                if text.startswith("]", pos):
-                    return None
-                _, pos = _DECODER.raw_decode(text, pos)
-                pos = _skip(text, pos)
+            return pos + 1  # past the closing brace
+        if text.startswith("[", pos):
+            pos, item = _skip(text, pos + 1), 0
+            while not text.startswith("]", pos):
+                pos = _skip(text, walk(pos, f"{ptr}/{item}", None))
+                item += 1
                 if not text.startswith(",", pos):
-                    return None
+                    break
                 pos = _skip(text, pos + 1)
-            if text.startswith("]", pos):
-                return None
-        else:
-            return None
-    return pos, key_pos
+            return pos + 1  # past the closing bracket
+        _, end = _DECODER.raw_decode(text, pos)
+        return int(end)
+
+    walk(_skip(text, 0), "", None)
+    return index
 
 
 @dataclass
 class JsonDocument:
-    """A parsed document plus pointer → line/column lookup, computed only for findings."""
+    """A parsed document plus pointer → line/column lookup, computed only for findings: the pointer index and the
+    line starts are built on the first lookup and shared by every finding of the document."""
 
     value: Any
     text: str
+    _index: dict[str, tuple[int, int | None]] | None = field(default=None, repr=False, compare=False)
+    _newlines: list[int] | None = field(default=None, repr=False, compare=False)
 
     def locate(self, ptr: str, *, key: bool = False) -> Location:
         """Location of a pointer; `key=True` points at the key rather than the value. A pointer that does not
         exist (a missing field) falls back to its nearest existing parent."""
-        tokens = [_unescape(t) for t in ptr.split("/")[1:]] if ptr else []
+        if self._index is None:
+            self._index = _positions(self.text)
+        probe = ptr
         while True:
-            spot = _seek(self.text, tokens)
+            spot = self._index.get(probe)
             if spot is not None:
                 offset = spot[1] if key and spot[1] is not None else spot[0]
-                line, column = line_column(self.text, offset)
+                line, column = self._line_column(offset)
                 return Location(pointer=ptr, line=line, column=column)
-            if not tokens:
+            if not probe:
                 return Location(pointer=ptr)
-            tokens.pop()
+            probe = probe.rsplit("/", 1)[0]
             key = False
+
+    def _line_column(self, offset: int) -> tuple[int, int]:
+        if self._newlines is None:
+            self._newlines = [m.start() for m in _NEWLINE.finditer(self.text)]
+        before = bisect.bisect_left(self._newlines, offset)  # newlines before the offset
+        line_start = self._newlines[before - 1] + 1 if before else 0
+        return before + 1, offset - line_start + 1
 
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # only then can the parsed text hold a lone surrogate

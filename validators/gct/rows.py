@@ -70,45 +70,62 @@ class RowChecker:
                 if len(row_id) > 1 and row_id[0] == row_id[-1] == '"':
                     self.out.add(QUOTED_FIELD.finding(self.display, self.at(number), value=row_id))
             cells = fields[first_value:]
-            if self._fast_row_ok(text, cells):
-                continue
-            missing += self._slow_row(number, fields, first_value, layout, markers)
+            fast = self._fast_row(text, cells, markers)
+            missing += fast if fast is not None else self._slow_row(number, fields, first_value, layout, markers)
         if missing:
             shown = ", ".join(sorted(markers))
             self.out.add(MISSING_VALUES.finding(self.display, Location(), count=missing, markers=shown))
         return rows
 
     @staticmethod
-    def _fast_row_ok(text: str, cells: list[str]) -> bool:
-        """True when every cell is a finite number other than -666 (the common case, checked at C speed)."""
+    def _fast_row(text: str, cells: list[str], markers: set[str]) -> int | None:
+        """The row's count of missing values when no cell needs a finding of its own (every cell a number, NaN
+        counted as missing), checked at C speed; None sends the row to the cell-by-cell checks."""
         if "_" in text or not text.isascii():
-            return False  # Python's float() accepts 1_000 and other scripts' digits; cmapPy does not
+            return None  # Python's float() accepts 1_000 and other scripts' digits; cmapPy does not
         try:
             values = list(map(float, cells))
         except ValueError:
-            return False
-        return all(map(math.isfinite, values)) and "-666" not in cells
+            return None
+        if all(map(math.isfinite, values)):
+            return None if "-666" in cells else 0
+        if "-666" in cells or any(map(math.isinf, values)):
+            return None
+        missing = [cell for cell, value in zip(cells, values, strict=True) if value != value]  # NaN
+        markers.update(missing)
+        return len(missing)
 
     def _slow_row(self, number: int, fields: list[str], first: int, layout: GctLayout, markers: set[str]) -> int:
         missing = 0
         row_id = fields[0]
+        column = field_column(fields, first)  # then advanced cell by cell: one pass over the row, not one per cell
         for offset, cell in enumerate(fields[first:]):
             sample = layout.samples[offset] if offset < len(layout.samples) else "?"
-            where = self.at(number, field_column(fields, first + offset))
+            cell_column, column = column, column + len(cell) + 1
             if cell in MISSING_MARKERS:
                 missing += 1
                 markers.add(cell)
                 if cell == "-666":
-                    self.out.add(NEG_666_IN_DATA.finding(self.display, where, row=row_id, sample=sample))
+                    self.out.add(
+                        NEG_666_IN_DATA.finding(self.display, self.at(number, cell_column), row=row_id, sample=sample)
+                    )
                 continue
             try:
                 value = float(cell) if "_" not in cell and cell.isascii() else None
             except ValueError:
                 value = None
             if value is None:
-                self.out.add(NON_NUMERIC.finding(self.display, where, value=cell, row=row_id, sample=sample))
+                self.out.add(
+                    NON_NUMERIC.finding(
+                        self.display, self.at(number, cell_column), value=cell, row=row_id, sample=sample
+                    )
+                )
             elif math.isinf(value):
-                self.out.add(INFINITE_VALUE.finding(self.display, where, value=cell, row=row_id, sample=sample))
+                self.out.add(
+                    INFINITE_VALUE.finding(
+                        self.display, self.at(number, cell_column), value=cell, row=row_id, sample=sample
+                    )
+                )
             elif math.isnan(value):
                 missing += 1
                 markers.add(cell)

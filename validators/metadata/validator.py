@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from validators.core import jsonread, unreadable
+from validators.core.capped import CappedFindings
 from validators.core.context import DIGEST_FACT, SIZE_FACT, Fact, ValidationContext
 from validators.core.model import Finding, Rule
 from validators.core.naming import dataset_id_of, is_metadata_name
@@ -40,9 +41,16 @@ class MetadataValidator:
         if data is not None:  # the digest of exactly the bytes validated; spares the runner a second read
             yield Fact(DIGEST_FACT, hashlib.sha256(data).hexdigest())
             yield Fact(SIZE_FACT, len(data))
-        yield from findings
+        out = CappedFindings()  # a field holding 100,000 "nan" gives the first few, then one finding with the count
+        for finding in findings:
+            out.add(finding)
         if document is not None:
-            yield from check_document(document, display, ctx)
+            for item in check_document(document, display, ctx):
+                if isinstance(item, Fact):
+                    yield item
+                else:
+                    out.add(item)
+        yield from out
 
 
 def check_document(document: jsonread.JsonDocument, display: str, ctx: ValidationContext) -> Iterator[Finding | Fact]:
