@@ -15,6 +15,7 @@ from omix_ingest.errors import ExitCode, UsageError
 from omix_ingest.report.reporters import REPORTERS
 from omix_ingest.run.config import AtlasDefaults, RunConfig, RunRequest, atlas_defaults, resolve_run_config
 from omix_ingest.run.config_file import Config, load_config
+from omix_ingest.run.hook_files import select_dataset_files
 from omix_ingest.run.validation import RunInputs, validate
 
 
@@ -49,6 +50,7 @@ class ValidateArgs:
     polly_env: str = "polly"
     s3_endpoint: str | None = None
     offline: bool = False
+    hook: bool = False
 
 
 def run_request(args: ValidateArgs) -> RunRequest:
@@ -76,7 +78,14 @@ def build_options(args: ValidateArgs, config: Config) -> tuple[RunConfig, RunInp
         raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(REPORTERS)}")
     atlas = _atlas_defaults(args, args.source or config.get("source"), args.data_type or config.get("data-type"))
     run_config = resolve_run_config(run_request(args), config, atlas=atlas)
-    return run_config, RunInputs(args.paths, args.metadata_dir, args.data_dir), fmt
+    if not args.hook:
+        return run_config, RunInputs(args.paths, args.metadata_dir, args.data_dir), fmt
+    kept, left_out = select_dataset_files(args.paths, config)
+    if args.lock is not None:  # the lock file the hook's args name is staged too
+        left_out += [p for p in kept if p.resolve() == args.lock.resolve()]
+        kept = [p for p in kept if p.resolve() != args.lock.resolve()]
+    inputs = RunInputs(tuple(kept), args.metadata_dir, args.data_dir, pair_files=True, left_out=tuple(left_out))
+    return run_config, inputs, fmt
 
 
 def _atlas_defaults(args: ValidateArgs, source: str | None, data_type: str | None) -> AtlasDefaults | None:
@@ -152,6 +161,12 @@ def execute_validate(args: ValidateArgs) -> int:
     help="Lowest severity that fails (default error).",
 )
 @click.option("-q", "--quiet", count=True, help="Less text output (machine formats never change).")
+@click.option(
+    "--hook",
+    is_flag=True,
+    help="As a pre-commit hook: leave out files that are not datasets (the configured template, sample template "
+    "and rule pack, lock files, schema documents) and pair the named metadata and data files by dataset id.",
+)
 @click.option("-v", "--verbose", count=True, help="More text output.")
 @click.option("-j", "--jobs", type=int, help="Worker processes (default: all cores).")
 @click.option(

@@ -30,10 +30,19 @@ class Plan:
     findings: list[Finding] = field(default_factory=list)  # problems found while planning (missing paths...)
     metadata_folders: list[str] = field(default_factory=list)
     data_folders: list[str] = field(default_factory=list)
+    paired: bool = False  # named files paired by dataset id (see RunInputs.pair_files)
+    left_out: list[str] = field(default_factory=list)  # named but not checked (not datasets), reported as skipped
 
     @property
     def dataset_mode(self) -> bool:
-        return bool(self.metadata_folders or self.data_folders)
+        return bool(self.metadata_folders or self.data_folders or self.paired)
+
+    def add_file(self, path: Path, role: str) -> None:
+        """A named file with the role a folder would have given it."""
+        if path.exists() or path.is_symlink():
+            self.files.append(PlannedFile(path, role, explicit=True))
+        else:
+            self.findings.append(MISSING_FILE.finding(str(path), path=str(path)))
 
     def add_path(self, path: Path) -> None:
         if path.is_dir():

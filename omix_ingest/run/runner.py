@@ -169,7 +169,7 @@ def _unchecked(entry: PlannedFile) -> Finding | None:
     """OMX914 for a file that must be checked and that no validator can: an error for a file named on the command
     line; in a data folder a warning for a kind Polly ingests as it is (.csv, .tsv ...), while names Polly refuses
     are OMX604's and index files travel with their data file."""
-    if entry.explicit and entry.role != ROLE_DATA:
+    if entry.explicit and entry.role == ROLE_PATH:
         return unsupported(entry.path, str(entry.path))
     name = entry.path.name.lower()
     if entry.role == ROLE_DATA and accepted_extension(name) and not name.endswith(INDEX_SUFFIXES):
@@ -186,7 +186,8 @@ def run_validation(plan: Plan, config: RunConfig, validators: Sequence[Validator
     assigned = [(e, claiming(validators, e.path, e.role)) for e in plan.deduplicated()]
     must_check = [(e, claims) for e, claims in assigned if claims or e.explicit or e.role == ROLE_DATA]
     tasks = [(e.path, claims) for e, claims in must_check]
-    skipped = tuple(str(e.path) for e, claims in assigned if not claims and not e.explicit and e.role != ROLE_DATA)
+    unclaimed = [str(e.path) for e, claims in assigned if not claims and not e.explicit and e.role != ROLE_DATA]
+    skipped = (*plan.left_out, *unclaimed)
     reports = inspect_all(tasks, ctx, validators, config.jobs)
     extra = _cross_file_findings(plan, reports, ctx)
     for entry, claims in must_check:

@@ -22,6 +22,10 @@ class RunInputs:
     paths: tuple[Path, ...] = ()
     metadata_dir: Path | None = None
     data_dir: Path | None = None
+    # Pair the named files by dataset id, as a --metadata/--data run does (JSON files are metadata, the others
+    # data); a partner that is not among them is not reported. What a pre-commit hook needs.
+    pair_files: bool = False
+    left_out: tuple[Path, ...] = ()  # files the caller chose not to check (reported as skipped)
 
     @property
     def empty(self) -> bool:
@@ -29,9 +33,12 @@ class RunInputs:
 
 
 def build_plan(inputs: RunInputs) -> Plan:
-    plan = Plan()
+    plan = Plan(paired=inputs.pair_files, left_out=[str(p) for p in inputs.left_out])
     for path in inputs.paths:
-        plan.add_path(path)
+        if inputs.pair_files and not path.is_dir():
+            plan.add_file(path, ROLE_METADATA if is_metadata_name(path.name) else ROLE_DATA)
+        else:
+            plan.add_path(path)
     if inputs.metadata_dir is not None:
         plan.add_folder(inputs.metadata_dir, ROLE_METADATA)
     if inputs.data_dir is not None:
@@ -43,7 +50,7 @@ def validate(
     config: RunConfig, inputs: RunInputs, validators: list[Validator] | None = None, plan: Plan | None = None
 ) -> Report:
     """Validate what `inputs` name; `plan` lets a caller that already walked the folders reuse that walk."""
-    if inputs.empty:
+    if inputs.empty and not inputs.left_out:
         raise UsageError("nothing to validate: give files or folders, or --metadata DIR / --data DIR")
     plan = plan if plan is not None else build_plan(inputs)
     if config.template is None and any(is_metadata_name(p.path.name) and p.role != ROLE_DATA for p in plan.files):

@@ -69,5 +69,5 @@ class TextReporter:
             word = self._style("FAILED", fg="red", bold=True) if report.failed else self._style("passed", fg="green")
             line = f"{word}: {line}"
         if stats["skipped"]:
-            line += f"; {stats['skipped']} skipped (no validator claims them)"
+            line += f"; {stats['skipped']} skipped (not dataset files)"
         return line
