@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import traceback
@@ -10,35 +11,43 @@ from collections.abc import Sequence
 import click
 
 from omix_ingest import __version__
-from omix_ingest.cli.atlas_cmd import atlas_group, status_command
-from omix_ingest.cli.emulator_cmd import emulator_group
-from omix_ingest.cli.ingest_cmd import add_command, delete_command, move_command, update_command
-from omix_ingest.cli.rules_cmd import rule_command, rules_command
-from omix_ingest.cli.template_cmd import template_group
-from omix_ingest.cli.validate_cmd import validate_command
 from omix_ingest.errors import USAGE_ERRORS, ExitCode
 
+# command name → (module, attribute): each command's module is imported only when that command runs, so that
+# `omix validate` in a pre-commit hook does not pay for the gate, the atlas store and the Polly client.
+COMMANDS = {
+    "validate": ("omix_ingest.cli.validate_cmd", "validate_command"),
+    "rule": ("omix_ingest.cli.rules_cmd", "rule_command"),
+    "rules": ("omix_ingest.cli.rules_cmd", "rules_command"),
+    "add": ("omix_ingest.cli.ingest_cmd", "add_command"),
+    "update": ("omix_ingest.cli.ingest_cmd", "update_command"),
+    "delete": ("omix_ingest.cli.ingest_cmd", "delete_command"),
+    "move": ("omix_ingest.cli.ingest_cmd", "move_command"),
+    "atlas": ("omix_ingest.cli.atlas_cmd", "atlas_group"),
+    "status": ("omix_ingest.cli.atlas_cmd", "status_command"),
+    "template": ("omix_ingest.cli.template_cmd", "template_group"),
+    "emulator": ("omix_ingest.cli.emulator_cmd", "emulator_group"),
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A click group whose commands load on first use (click's documented lazy-loading pattern)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        spec = COMMANDS.get(cmd_name)
+        if spec is None:
+            return None
+        command = getattr(importlib.import_module(spec[0]), spec[1])
+        return command if isinstance(command, click.Command) else None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="omix")
 def cli() -> None:
     """Validate OmixAtlas dataset metadata and data files, then ingest only what passes."""
-
-
-for command in (
-    validate_command,
-    rule_command,
-    rules_command,
-    add_command,
-    update_command,
-    delete_command,
-    move_command,
-    atlas_group,
-    status_command,
-    template_group,
-    emulator_group,
-):
-    cli.add_command(command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
