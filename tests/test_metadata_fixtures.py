@@ -12,8 +12,8 @@ from omix_ingest.run.templates import load_template_file
 from validators.core.context import ValidationContext
 from validators.core.jsonread import read_json_object
 from validators.core.model import Finding
-from validators.metadata.compiled import accept_test, compiled_template, value_checker
-from validators.metadata.validator import MetadataValidator
+from validators.metadata.compiled import compiled_template, value_checker
+from validators.metadata.validator import MetadataValidator, template_findings
 
 from .conftest import METADATA, SINGLE_CELL
 
@@ -55,10 +55,7 @@ def fast_and_full(doc: dict, ctx: ValidationContext, locate) -> tuple[list[Findi
     compiled, checker = compiled_template(ctx), value_checker(ctx)
     assert compiled is not None and checker is not None
     full = compiled.diagnose(doc, "f", locate) + checker.check(doc, "f", locate, accepted=False)
-    accepted = accept_test(ctx).is_valid(doc)
-    fast = ([] if accepted else compiled.diagnose(doc, "f", locate)) + checker.check(
-        doc, "f", locate, accepted=accepted
-    )
+    fast = template_findings(doc, "f", locate, ctx, with_values=True)
     return sorted(fast, key=Finding.sort_key), sorted(full, key=Finding.sort_key)
 
 

@@ -116,7 +116,9 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
     if isinstance(value, str):
-        return value if _encodable(value) else value.encode("utf-8", "backslashreplace").decode("utf-8")
+        if value.isascii() or _encodable(value):  # isascii: the common case, at C speed
+            return value
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
     if isinstance(value, Mapping):
         return {str(jsonable(k)): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

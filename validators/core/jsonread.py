@@ -151,6 +151,9 @@ def _duplicate_pointers(value: Any, prefix: str = "") -> list[tuple[str, str]]:
     return out
 
 
+# A few findings are located by scanning the text up to each (cheap, no allocation); from then on one pass indexes
+# every pointer, so N findings cost O(N + document), never O(N x document).
+SEEKS_BEFORE_INDEX = 4
 _SPACE = re.compile(r"[ \t\n\r]*")
 _NEWLINE = re.compile("\n")
 _DECODER = json.JSONDecoder()
@@ -159,6 +162,48 @@ _DECODER = json.JSONDecoder()
 def _skip(text: str, pos: int) -> int:
     match = _SPACE.match(text, pos)
     return match.end() if match else pos
+
+
+def _tokens(ptr: str) -> list[str]:
+    return [t.replace("~1", "/").replace("~0", "~") for t in ptr.split("/")[1:]] if ptr else []
+
+
+def _seek(text: str, tokens: list[str]) -> tuple[int, int | None] | None:
+    """Offsets of the value at a pointer (and of its key), found by stepping over sibling values with the stdlib's
+    C decoder. For a key written twice the last one wins, as it does for the parsed value."""
+    pos, key_pos = _skip(text, 0), None
+    for token in tokens:
+        if text.startswith("{", pos):
+            found = None
+            pos = _skip(text, pos + 1)
+            while text.startswith('"', pos):
+                start = pos
+                key, pos = scanstring(text, pos + 1)
+                pos = _skip(text, _skip(text, pos) + 1)  # past the colon
+                if key == token:
+                    found = (pos, start)
+                _, pos = _DECODER.raw_decode(text, pos)
+                pos = _skip(text, pos)
+                if text.startswith(",", pos):
+                    pos = _skip(text, pos + 1)
+            if found is None:
+                return None
+            pos, key_pos = found
+        elif text.startswith("[", pos) and token.isdigit():
+            pos, key_pos = _skip(text, pos + 1), None
+            for _ in range(int(token)):
+                if text.startswith("]", pos):
+                    return None
+                _, pos = _DECODER.raw_decode(text, pos)
+                pos = _skip(text, pos)
+                if not text.startswith(",", pos):
+                    return None
+                pos = _skip(text, pos + 1)
+            if text.startswith("]", pos):
+                return None
+        else:
+            return None
+    return pos, key_pos
 
 
 def _positions(text: str) -> dict[str, tuple[int, int | None]]:
@@ -204,15 +249,17 @@ class JsonDocument:
     text: str
     _index: dict[str, tuple[int, int | None]] | None = field(default=None, repr=False, compare=False)
     _newlines: list[int] | None = field(default=None, repr=False, compare=False)
+    _lookups: int = field(default=0, repr=False, compare=False)
 
     def locate(self, ptr: str, *, key: bool = False) -> Location:
         """Location of a pointer; `key=True` points at the key rather than the value. A pointer that does not
         exist (a missing field) falls back to its nearest existing parent."""
-        if self._index is None:
+        self._lookups += 1
+        if self._index is None and self._lookups > SEEKS_BEFORE_INDEX:
             self._index = _positions(self.text)
         probe = ptr
         while True:
-            spot = self._index.get(probe)
+            spot = self._index.get(probe) if self._index is not None else _seek(self.text, _tokens(probe))
             if spot is not None:
                 offset = spot[1] if key and spot[1] is not None else spot[0]
                 line, column = self._line_column(offset)

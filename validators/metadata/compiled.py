@@ -50,6 +50,42 @@ def accept_test(ctx: ValidationContext) -> Any:
     return ctx.memo("accept", build)
 
 
+def _lenient(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema without its root-level key rules (required, additionalProperties): errors of those have an empty
+    path, which full diagnosis leaves to the exact key check, so a document it accepts has no other finding."""
+    return {k: v for k, v in schema.items() if k not in ("required", "additionalProperties")}
+
+
+def lenient_structure_test(ctx: ValidationContext) -> Any:
+    """The structural test without the root-level key rules: when it accepts a document the structural test
+    rejected, only its keys are wrong (a server-managed field copied from a download, an unknown key) and the
+    key check alone reports exactly what full diagnosis would."""
+
+    def build() -> Any:
+        import jsonschema_rs
+
+        compiled = compiled_template(ctx)
+        return jsonschema_rs.validator_for(_lenient(compiled.schema)) if compiled else None
+
+    return ctx.memo("lenient_structure", build)
+
+
+def lenient_accept_test(ctx: ValidationContext) -> Any:
+    """The accept test without the root-level key rules: values pass every rule JSON Schema can express."""
+
+    def build() -> Any:
+        import jsonschema_rs
+
+        compiled = compiled_template(ctx)
+        checker = value_checker(ctx)
+        if compiled is None:
+            return None
+        schema = checker.accept_schema(compiled.schema) if checker is not None else compiled.schema
+        return jsonschema_rs.validator_for(_lenient(schema))
+
+    return ctx.memo("lenient_accept", build)
+
+
 def consistency_keys(ctx: ValidationContext) -> dict[str, str]:
     """Fact name → original name of the metadata field the pack compares with the data file."""
 

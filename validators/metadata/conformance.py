@@ -191,7 +191,7 @@ class CompiledTemplate:
 
     def diagnose(self, doc: dict[str, Any], display: str, locate: Callable[..., Location]) -> list[Finding]:
         """Every conformance finding for a document the compiled schema rejected."""
-        findings = self._check_keys(doc, display, locate)
+        findings = self.check_keys(doc, display, locate)
         for error in self.detailed_validator.iter_errors(doc):
             path = list(error.absolute_path)
             if not path:
@@ -211,7 +211,9 @@ class CompiledTemplate:
             findings += self._translate(str(error.validator), path, error.instance, error.schema, display, where)
         return findings
 
-    def _check_keys(self, doc: dict[str, Any], display: str, locate: Callable[..., Location]) -> list[Finding]:
+    def check_keys(self, doc: dict[str, Any], display: str, locate: Callable[..., Location]) -> list[Finding]:
+        """Missing required fields and __index__, and keys the template does not allow (server-managed, written by
+        field name, unknown): every finding at the document's root."""
         findings = []
         for key in self.required:
             if key not in doc:

@@ -7,16 +7,25 @@ acceptable; only rejected documents are diagnosed in detail. Value rules run on 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from validators.core import jsonread, unreadable
 from validators.core.capped import CappedFindings
 from validators.core.context import DIGEST_FACT, SIZE_FACT, Fact, ValidationContext
-from validators.core.model import Finding, Rule
+from validators.core.model import Finding, Location, Rule
 from validators.core.naming import dataset_id_of, is_metadata_name
+from validators.core.template import INDEX_KEY
 from validators.metadata import conformance, identity, index_block
-from validators.metadata.compiled import accept_test, compiled_template, consistency_keys, structure_test, value_checker
+from validators.metadata.compiled import (
+    accept_test,
+    compiled_template,
+    consistency_keys,
+    lenient_accept_test,
+    lenient_structure_test,
+    value_checker,
+)
 from validators.values import checks as values
 
 
@@ -64,13 +73,35 @@ def check_document(document: jsonread.JsonDocument, display: str, ctx: Validatio
     if compiled is None:
         return
     yield from _consistency_facts(doc, ctx)
-    accepted = accept_test(ctx).is_valid(doc)
-    if not accepted and not structure_test(ctx).is_valid(doc):
-        yield from compiled.diagnose(doc, display, document.locate)
     scope = ctx.scope or index_block.validation_check(doc)["scope"]
-    checker = value_checker(ctx)
-    if scope == "advanced" and checker is not None:
-        yield from checker.check(doc, display, document.locate, accepted=accepted)
+    yield from template_findings(doc, display, document.locate, ctx, with_values=scope == "advanced")
+
+
+def template_findings(
+    doc: dict[str, Any], display: str, locate: Callable[..., Location], ctx: ValidationContext, *, with_values: bool
+) -> list[Finding]:
+    """Conformance (OMX1xx) and, `with_values`, value-rule (OMX2xx) findings, by the cheapest path that reports
+    exactly what full diagnosis would (tests hold the paths equal):
+    1. the compiled accept test passes: only what JSON Schema cannot express is checked;
+    2. only root-level keys are wrong (the common warnings: a server-managed field, an unknown key): the key check
+       alone, and the values as in 1 when the rest passes the accept test;
+    3. otherwise full diagnosis."""
+    compiled = compiled_template(ctx)
+    if compiled is None:
+        return []
+    checker = value_checker(ctx) if with_values else None
+    if accept_test(ctx).is_valid(doc):
+        return checker.check(doc, display, locate, accepted=True) if checker is not None else []
+    if lenient_structure_test(ctx).is_valid(doc):
+        findings = compiled.check_keys(doc, display, locate)
+        if checker is None:
+            return findings
+        if lenient_accept_test(ctx).is_valid(doc):
+            foreign = [k for k in doc if k not in compiled.allowed and k != INDEX_KEY]
+            return findings + checker.check(doc, display, locate, accepted=True, unchecked_keys=foreign)
+        return findings + checker.check(doc, display, locate, accepted=False)
+    findings = compiled.diagnose(doc, display, locate)
+    return findings + (checker.check(doc, display, locate, accepted=False) if checker is not None else [])
 
 
 def _consistency_facts(doc: dict[str, object], ctx: ValidationContext) -> Iterator[Fact]:

@@ -10,7 +10,7 @@ import difflib
 import json
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +33,7 @@ from validators.values.rules import (
 
 __all__ = ["RULES", "FieldChecks", "ValueChecker"]
 
+CLOSE_MATCH_MEMO = 10_000  # closest-term answers kept (bounded memory)
 # Where a JSON Pointer is in the document being checked; built only for findings.
 Locate = Callable[[str], Location]
 
@@ -72,6 +73,7 @@ class ValueChecker:
 
     def __init__(self, pack: RulePack, template: Template) -> None:
         self.pack = pack
+        self._close: dict[tuple[str, str], list[str]] = {}
         self.nan_like = frozenset(pack.nan_like)
         self.fields: list[FieldChecks] = []
         for rule in pack.fields:
@@ -103,15 +105,23 @@ class ValueChecker:
             if key_field is not None and target is not None:
                 self.cross.append((cross, key_field.original_name, target.original_name))
 
-    def check(self, doc: dict[str, Any], display: str, locate: Locate, *, accepted: bool = False) -> list[Finding]:
+    def check(
+        self,
+        doc: dict[str, Any],
+        display: str,
+        locate: Locate,
+        *,
+        accepted: bool = False,
+        unchecked_keys: Sequence[str] = (),
+    ) -> list[Finding]:
         """Every value finding for a document. `accepted=True` means the document passed the accept schema, which
         already enforces every rule `accept_schema` encodes; only the rest (patterns, ranges on text fields,
-        cross-field rules) is then checked here."""
+        cross-field rules) is then checked here, plus the string rules on `unchecked_keys`, keys the accept schema
+        did not see (fields the template does not have)."""
         findings: list[Finding] = []
-        if not accepted:
-            for key, value in doc.items():
-                if key != INDEX_KEY:
-                    findings.extend(self._check_strings(key, value, display, locate))
+        for key in doc if not accepted else unchecked_keys:
+            if key != INDEX_KEY:
+                findings.extend(self._check_strings(key, doc[key], display, locate))
         for checks in self.residual if accepted else self.fields:
             if checks.key in doc:
                 findings.extend(self._check_field(checks, doc[checks.key], display, locate, residual_only=accepted))
@@ -198,7 +208,7 @@ class ValueChecker:
                 fix=f"write {json.dumps(right, ensure_ascii=False)}",
             )
             return
-        close = difflib.get_close_matches(item, vocab.terms, n=1, cutoff=0.8)
+        close = self._closest(vocab, item)
         fix = f"did you mean {json.dumps(close[0], ensure_ascii=False)}?" if close else None
         yield NOT_IN_VOCABULARY.finding(
             display,
@@ -208,6 +218,15 @@ class ValueChecker:
             severity=checks.unknown_term_severity,
             fix=fix,
         )
+
+    def _closest(self, vocab: Vocabulary, item: str) -> list[str]:
+        """The closest term (difflib), remembered: a warning-heavy folder repeats the same unknown terms."""
+        key = (vocab.name, item)
+        if key not in self._close:
+            if len(self._close) > CLOSE_MATCH_MEMO:
+                self._close.clear()
+            self._close[key] = difflib.get_close_matches(item, vocab.terms, n=1, cutoff=0.8)
+        return self._close[key]
 
     def _check_range(
         self, checks: FieldChecks, item: Any, ptr: _Where, display: str, locate: Locate
