@@ -8,7 +8,7 @@ JSON report. Peers measured in the same run, on the same files, in this process 
 polly-validator 0.0.2 (the SDK's validator) cannot run here: it downloads its vocabularies at import time.
 The reference figure measured for it on this kind of machine is ~110 files/s.
 
-Usage: python bench/bench_metadata.py [--files N] [--repeat R] [--jobs J]
+Usage: python bench/bench_metadata.py [--files N] [--repeat R] [--jobs J] [--warnings]
 """
 
 from __future__ import annotations
@@ -40,7 +40,16 @@ BREAKAGES = (
 )
 
 
-def generate(folder: Path, count: int, seed: int = 7) -> int:
+# What real curator folders carry besides errors: a server-managed field copied from a downloaded file, a term
+# outside the vocabulary, padded text. With --warnings nearly every file has one or more of these.
+WARNINGS = (
+    lambda d: d.update(kw_timestamp_="2023-01-01"),
+    lambda d: d.update(tissue=["Lung tissue, left upper lobe"]),
+    lambda d: d.update(description=d["description"] + " "),
+)
+
+
+def generate(folder: Path, count: int, seed: int = 7, *, warnings: bool = False) -> int:
     rng = random.Random(seed)
     broken = 0
     tissues = ["lung", "liver", "blood", "brain", "kidney", "heart"]
@@ -52,6 +61,9 @@ def generate(folder: Path, count: int, seed: int = 7) -> int:
         doc["total_num_cells"] = rng.randint(1000, 500000)
         doc["tissue"] = rng.sample(tissues, rng.randint(1, 3))
         doc["description"] = f"Dataset {i}: single-cell profiling, donor cohort {rng.randint(1, 99)}"
+        if warnings and rng.random() < 0.95:
+            for change in rng.sample(WARNINGS, rng.randint(1, len(WARNINGS))):
+                change(doc)
         if rng.random() < 0.10:
             rng.choice(BREAKAGES)(doc)
             broken += 1
@@ -98,6 +110,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--warnings", action="store_true", help="nearly every file also carries common warnings")
     args = parser.parse_args()
 
     import jsonschema_rs
@@ -111,7 +124,7 @@ def main() -> None:
     try:
         folder = work / "metadata"
         folder.mkdir()
-        broken = generate(folder, args.files)
+        broken = generate(folder, args.files, warnings=args.warnings)
         files = sorted(folder.iterdir())
         time_cli(folder, args.jobs)  # warm the page cache and bytecode
         runs = [time_cli(folder, args.jobs) for _ in range(args.repeat)]

@@ -13,6 +13,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from validators.core.model import Finding, Location, Severity
 
 if TYPE_CHECKING:
@@ -192,7 +194,12 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data: values JSON cannot hold faithfully (integers wider than 64 bits, NaN, lone surrogates,
         from facts or names) become their text form, so every reporter and the signature can write them."""
-        body: dict[str, Any] = jsonable(self._body())
+        body = self._body()
+        try:
+            orjson.dumps(body)  # the common case: already plain JSON data, checked at C speed
+        except (TypeError, orjson.JSONEncodeError):
+            converted: dict[str, Any] = jsonable(body)
+            return converted
         return body
 
     def _body(self) -> dict[str, Any]:
