@@ -30,6 +30,7 @@ from omix_ingest.run.plan import ROLE_DATA, ROLE_METADATA, PlannedFile
 from omix_ingest.run.validation import RunInputs, build_plan, validate
 from validators.core.model import Finding, Severity
 from validators.core.naming import dataset_id_of, is_metadata_name
+from validators.core.unreadable import not_a_regular_file
 from validators.metadata.index_block import validation_check
 
 PRIORITIES = ("low", "medium", "high")
@@ -198,7 +199,7 @@ class Gate:
 
     @staticmethod
     def _metadata_doc(dataset: _Dataset) -> dict[str, Any]:
-        if dataset.metadata is None:
+        if dataset.metadata is None or not_a_regular_file(dataset.metadata, "") is not None:
             return {}
         try:
             doc = json.loads(dataset.metadata.read_bytes())
@@ -211,6 +212,8 @@ class Gate:
         validation it must at least be a JSON object. The data file's hash binds the backend's copy or upload."""
         metadata = metadata_sha256 = None
         if dataset.metadata is not None:
+            if not_a_regular_file(dataset.metadata, "") is not None:  # a FIFO would block the read forever
+                return self._refuse(dataset, "the metadata file is not a regular file")
             try:
                 metadata = dataset.metadata.read_bytes()
             except OSError as exc:

@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import multiprocessing
 import os
+import stat
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
@@ -25,6 +26,7 @@ from omix_ingest.run.selection import Selection
 from validators.core.context import DIGEST_FACT, SIZE_FACT, Fact, ValidationContext
 from validators.core.kinds import unsupported
 from validators.core.model import Finding, Location, Severity
+from validators.core.unreadable import not_a_regular_file
 from validators.datasets.pairing import INDEX_SUFFIXES, DatasetFile, accepted_extension, check_datasets
 from validators.metadata.identity import duplicate_dataset_ids
 from validators.registry import VALIDATOR_CRASHED, Validator, validation_context, validator_kind
@@ -39,7 +41,10 @@ SMALL_FILE = 1 << 20
 
 
 def file_sha256(path: Path) -> tuple[str | None, int | None]:
+    """(sha256, size) of a regular file, streamed; (None, None) for anything else (never opens a FIFO)."""
     try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return None, None
         with path.open("rb") as handle:
             size = os.fstat(handle.fileno()).st_size
             if size <= SMALL_FILE:
@@ -63,6 +68,9 @@ Task = tuple[Path, tuple[int, ...]]  # a file and the indexes of the validators 
 
 def inspect_file(task: Task, ctx: ValidationContext, validators: Sequence[Validator]) -> FileReport:
     path, chosen = task
+    special = not_a_regular_file(path, str(path))
+    if special is not None:  # a FIFO or a device: no validator and no hashing may open it
+        return FileReport(str(path), (), None, None, (special,), {})
     claimed = [validators[i] for i in chosen]
     findings: list[Finding] = []
     facts: dict[str, Any] = {}
@@ -191,7 +199,8 @@ def run_validation(plan: Plan, config: RunConfig, validators: Sequence[Validator
     reports = inspect_all(tasks, ctx, validators, config.jobs)
     extra = _cross_file_findings(plan, reports, ctx)
     for entry, claims in must_check:
-        finding = None if claims else _unchecked(entry)
+        special = not claims and not_a_regular_file(entry.path, str(entry.path)) is not None  # OMX909 says it
+        finding = None if claims or special else _unchecked(entry)
         if finding is not None:
             extra.setdefault(finding.file, []).append(finding)
     severities = {

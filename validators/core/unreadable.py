@@ -82,7 +82,8 @@ UNREADABLE = Rule(
     Severity.ERROR,
     "File cannot be read",
     "the file cannot be read: {detail}",
-    "The path exists but reading it failed (a folder where a file was expected, no permission, an I/O error).",
+    "The path exists but reading it failed (a folder where a file was expected, no permission, an I/O error), or "
+    "it is not a regular file (a FIFO, a device), which is never opened: reading one can block or never end.",
     bad="chmod 000 metadata/GSE1_GPL1.json",
     good="chmod 644 metadata/GSE1_GPL1.json",
 )
@@ -114,6 +115,25 @@ def open_error(exc: OSError, display: str) -> Finding:
     if isinstance(exc, IsADirectoryError):
         return UNREADABLE.finding(display, detail="it is a folder")
     return UNREADABLE.finding(display, detail=exc.strerror or type(exc).__name__)
+
+
+def not_a_regular_file(path: Path, display: str) -> Finding | None:
+    """OMX909 for a FIFO, a device or a socket named like a data file: reading one can block forever (a FIFO
+    nobody writes to) or never end (/dev/zero), so no validator may open it."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None  # missing or unreadable: the validator's own open reports why
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    kind = (
+        "a FIFO (named pipe)"
+        if stat.S_ISFIFO(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a socket"
+    )
+    return UNREADABLE.finding(display, detail=f"it is {kind}, not a regular file; it was not opened")
 
 
 def empty_file(path: Path, display: str) -> Finding | None:

@@ -1,0 +1,86 @@
+"""Inputs that must end in a coded finding, never a hang: FIFOs and devices where files are expected (the
+beginning of #14's corpus). Each run is a real `omix` process under a timeout."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import SINGLE_CELL
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+
+
+def omix(*args: str | Path) -> tuple[int, dict]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "omix_ingest.cli", "validate", *map(str, args), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,  # a hang fails the test instead of the suite
+        check=False,
+    )
+    return proc.returncode, json.loads(proc.stdout)
+
+
+def codes(report: dict) -> dict[str, list[str]]:
+    return {Path(f["path"]).name: sorted(x["code"] for x in f["findings"]) for f in report["files"]}
+
+
+@pytest.mark.parametrize("name", ["GSE1_GPL1.json", "GSE1_GPL1.h5ad", "GSE1_GPL1.vcf", "GSE1_GPL1.gct"])
+def test_a_fifo_named_like_a_dataset_file_is_a_finding_not_a_hang(tmp_path, name):
+    os.mkfifo(tmp_path / name)
+    code, report = omix(tmp_path / name, "--template", SINGLE_CELL)
+    assert code == 1 and codes(report) == {name: ["OMX909"]}
+
+
+def test_fifos_found_in_folders_are_findings(tmp_path):
+    (tmp_path / "metadata").mkdir()
+    (tmp_path / "data").mkdir()
+    os.mkfifo(tmp_path / "metadata" / "GSE1_GPL1.json")
+    os.mkfifo(tmp_path / "data" / "GSE1_GPL1.h5ad")
+    code, report = omix("--metadata", tmp_path / "metadata", "--data", tmp_path / "data", "--template", SINGLE_CELL)
+    assert code == 1
+    assert codes(report) == {"GSE1_GPL1.json": ["OMX909"], "GSE1_GPL1.h5ad": ["OMX909"]}
+
+
+def test_a_device_named_like_a_data_file_is_never_read(tmp_path):
+    link = tmp_path / "GSE1_GPL1.vcf"
+    link.symlink_to("/dev/zero")  # reading it would never end
+    code, report = omix(link)
+    assert code == 1 and codes(report) == {"GSE1_GPL1.vcf": ["OMX909"]}
+
+
+@pytest.mark.parametrize("validation", [True, False], ids=["validated", "no-validation"])
+def test_the_gate_refuses_a_fifo_without_blocking(tmp_path, validation):
+    from .gate_helpers import ATLAS, make_dataset
+
+    make_dataset(tmp_path, "GSE1_GPL1")
+    (tmp_path / "metadata" / "GSE2_GPL1.json").unlink(missing_ok=True)
+    os.mkfifo(tmp_path / "metadata" / "GSE2_GPL1.json")
+    (tmp_path / "data" / "GSE2_GPL1.gct").write_text((tmp_path / "data" / "GSE1_GPL1.gct").read_text())
+    env = dict(os.environ, OMIX_DATA_DIR=str(tmp_path / "state"), OMIX_CONFIG_DIR=str(tmp_path / "config"))
+    argv = ["add", "--atlas", ATLAS, "--metadata", tmp_path / "metadata", "--data", tmp_path / "data"]
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "omix_ingest.cli",
+            *map(str, argv),
+            *([] if validation else ["--no-validation"]),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env,
+    )
+    rows = {(r["dataset_id"], r["status"]) for r in json.loads(proc.stdout)["rows"]}
+    assert proc.returncode == 1
+    assert rows == {("GSE1_GPL1", "ingested"), ("GSE2_GPL1", "refused")}
