@@ -45,6 +45,11 @@ class GateResult:
         """Everything asked for went in, confirmed."""
         return all(r.status not in ("refused", "unconfirmed") for r in self.rows)
 
+    def _repr_html_(self) -> str:
+        from omix_ingest.report.notebook import gate_html
+
+        return gate_html(self)
+
     def to_dataframe(self) -> pd.DataFrame:
         import pandas as pd
 

@@ -231,6 +231,17 @@ class Report:
             run=data.get("run"),
         )
 
+    def _repr_html_(self) -> str:
+        from omix_ingest.report.notebook import report_html
+
+        return report_html(self)
+
+    def status_dataframe(self) -> pd.DataFrame:
+        """One row per file: passed or not, counts by severity (see `report.notebook.status_dataframe`)."""
+        from omix_ingest.report.notebook import status_dataframe
+
+        return status_dataframe(self)
+
     def to_dataframe(self) -> pd.DataFrame:
         """The polly-python error table (`dataset_id | Field | Original Name | Error Message | Repo`) plus code,
         severity, file and location, one row per finding."""
