@@ -84,3 +84,28 @@ def test_the_gate_refuses_a_fifo_without_blocking(tmp_path, validation):
     rows = {(r["dataset_id"], r["status"]) for r in json.loads(proc.stdout)["rows"]}
     assert proc.returncode == 1
     assert rows == {("GSE1_GPL1", "ingested"), ("GSE2_GPL1", "refused")}
+
+
+def test_numbers_too_long_for_any_real_file_are_findings_not_stalls(tmp_path):
+    gct = tmp_path / "GSE1_GPL1.gct"
+    gct.write_text("#1.2\n" + "9" * 5000 + "\t1\nName\tDescription\tS1\nA\tna\t1\n", encoding="utf-8")
+    code, report = omix(gct)
+    assert code == 1 and codes(report) == {"GSE1_GPL1.gct": ["OMX402"]}
+
+
+def test_a_vcf_with_huge_ploidy_many_alts_and_absurd_numbers_finishes(tmp_path):
+    vcf = tmp_path / "GSE1_GPL1.vcf"
+    alts, genotype = ",".join(["A"] * 3000), "/".join(["0"] * 100_000)
+    vcf.write_text(
+        "##fileformat=VCFv4.2\n"
+        f"##contig=<ID=1,length={'9' * 5000}>\n"
+        '##INFO=<ID=X,Number=12345678901,Type=Integer,Description="x">\n'
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="g">\n'
+        '##FORMAT=<ID=PL,Number=G,Type=Integer,Description="p">\n'
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n"
+        f"1\t5\t.\tC\t{alts}\t.\tPASS\tX=1\tGT:PL\t{genotype}:1,2\n",
+        encoding="utf-8",
+    )
+    code, report = omix(vcf)
+    found = codes(report)["GSE1_GPL1.vcf"]
+    assert code == 1 and "OMX522" in found and "OMX990" not in found

@@ -28,7 +28,7 @@ from validators.gct.rules import (
 MISSING_MARKERS = frozenset(
     {"#N/A", "N/A", "NA", "#NA", "NULL", "NaN", "-NaN", "nan", "-nan", "#N/A!", "na", "None", "#VALUE!", "-666"}
 )
-_UINT = re.compile(r"[0-9]+")
+_UINT = re.compile(r"[0-9]{1,15}")  # no real matrix needs more digits; 5,000 of them would stall int()
 
 
 def field_column(fields: list[str], index: int) -> int:

@@ -21,7 +21,7 @@ FIXED_COLUMNS = ["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO"]
 _DEFINITION = re.compile(r"^##(INFO|FORMAT|FILTER|contig|ALT)=<(.*)>$")
 _STRUCTURED = re.compile(r"^##(INFO|FORMAT|FILTER|contig|ALT)=<")
 _ATTRIBUTE = re.compile(r'([A-Za-z_]+)=("(?:[^"\\]|\\.)*"|[^,]*)')
-_NUMBER = re.compile(r"[0-9]+|[ARG.]")
+_NUMBER = re.compile(r"[0-9]{1,9}|[ARG.]")
 TYPES = {
     "INFO": ("Integer", "Float", "Flag", "Character", "String"),
     "FORMAT": ("Integer", "Float", "Character", "String"),
@@ -105,7 +105,8 @@ class HeaderParser:
             self.defs.filters.add(ident)
         elif kind == "contig":
             length = attributes.get("length", "")
-            self.defs.contigs[ident] = int(length) if length.isascii() and length.isdigit() else None
+            plausible = length.isascii() and length.isdigit() and len(length) <= 15
+            self.defs.contigs[ident] = int(length) if plausible else None
 
     def _bad_meta(self, number: int, problem: str) -> None:
         self.out.add(META_LINE.finding(self.display, self.at(number), problem=problem))

@@ -44,15 +44,20 @@ def type_ok(value: str, type_: str) -> bool:
     return True
 
 
+# Beyond these, the Number=G count (combinations of alleles) is astronomically large: it is not checked.
+MAX_PLOIDY = 16
+MAX_G_ALLELES = 255
+
+
 def expected_count(number: str, n_alt: int, ploidy: int | None) -> int | None:
     """How many values Number allows for a record, or None when any count is fine."""
     if ascii_digits(number):
-        return int(number)
+        return int(number) if len(number) <= 9 else None  # an 11-digit Number is no count a record can meet
     if number == "A":
         return n_alt
     if number == "R":
         return n_alt + 1
-    if number == "G" and ploidy is not None:
+    if number == "G" and ploidy is not None and ploidy <= MAX_PLOIDY and n_alt <= MAX_G_ALLELES:
         return math.comb(n_alt + ploidy, ploidy)
     return None
 
