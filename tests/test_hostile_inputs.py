@@ -109,3 +109,25 @@ def test_a_vcf_with_huge_ploidy_many_alts_and_absurd_numbers_finishes(tmp_path):
     code, report = omix(vcf)
     found = codes(report)["GSE1_GPL1.vcf"]
     assert code == 1 and "OMX522" in found and "OMX990" not in found
+
+
+def test_a_gzip_bomb_under_a_vcf_name_stops_at_the_line_limit(tmp_path):
+    import gzip
+
+    bomb = tmp_path / "GSE1_GPL1.vcf.gz"
+    with gzip.open(bomb, "wb", compresslevel=9) as handle:  # ~70 KB on disk, 80 MB of one line inside
+        handle.write(b"##fileformat=VCFv4.2\n")
+        for _ in range(80):
+            handle.write(b"0" * (1 << 20))
+    code, report = omix(bomb)
+    assert code == 1 and "OMX916" in codes(report)["GSE1_GPL1.vcf.gz"]
+
+
+def test_a_gct_without_line_breaks_stops_at_the_line_limit(tmp_path):
+    gct = tmp_path / "GSE1_GPL1.gct"
+    with gct.open("wb") as handle:
+        handle.write(b"#1.2\n")
+        for _ in range(80):
+            handle.write(b"1\t" * (1 << 19))
+    code, report = omix(gct)
+    assert code == 1 and "OMX916" in codes(report)["GSE1_GPL1.gct"]

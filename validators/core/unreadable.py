@@ -6,8 +6,10 @@ from __future__ import annotations
 import codecs
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 from validators.core.model import Finding, Location, Rule, Severity
 
@@ -88,7 +90,42 @@ UNREADABLE = Rule(
     good="chmod 644 metadata/GSE1_GPL1.json",
 )
 
-RULES = (MISSING_FILE, NOT_UTF8, UTF8_BOM, EMPTY_FILE, TOO_LARGE, SYMLINK_OUTSIDE, UNREADABLE)
+LINE_TOO_LONG = Rule(
+    "OMX916",
+    "line-too-long",
+    Severity.ERROR,
+    "A line longer than any real file holds",
+    "line {line} is longer than {limit} bytes; reading stopped there",
+    "Text formats are read a line at a time. A line of hundreds of megabytes (a decompression bomb, a binary file "
+    "under a text name, a file without line breaks) would have to be held in memory whole, so reading stops.",
+    bad="1 GB of zeros inside calls.vcf.gz",
+    good="one record per line",
+)
+MAX_LINE_BYTES = 64 * 1024 * 1024  # a VCF line with 100,000 samples is a few MB
+
+
+class LineSource(Protocol):
+    """What `bounded_lines` reads from: a binary file, a gzip stream, an in-memory buffer."""
+
+    def readline(self, size: int = -1, /) -> bytes: ...
+
+
+def bounded_lines(handle: LineSource, display: str, out: Any, limit: int = MAX_LINE_BYTES) -> Iterator[bytes]:
+    """The lines of a binary stream, each at most `limit` bytes; a longer one ends the stream with OMX916
+    (`out` is the findings collector)."""
+    number = 0
+    while True:
+        raw = handle.readline(limit + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > limit:
+            out.add(LINE_TOO_LONG.finding(display, Location(line=number), line=number, limit=limit))
+            return
+        yield raw
+
+
+RULES = (MISSING_FILE, NOT_UTF8, UTF8_BOM, EMPTY_FILE, TOO_LARGE, SYMLINK_OUTSIDE, UNREADABLE, LINE_TOO_LONG)
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 

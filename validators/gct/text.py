@@ -19,7 +19,7 @@ from typing import IO
 from validators.core.capped import CappedFindings
 from validators.core.context import Fact, ValidationContext
 from validators.core.model import Finding, Location, Rule
-from validators.core.unreadable import NOT_UTF8, UTF8_BOM, empty_file, open_error
+from validators.core.unreadable import NOT_UTF8, UTF8_BOM, bounded_lines, empty_file, open_error
 from validators.gct.header import GctLayout, HeaderParser
 from validators.gct.rows import RowChecker
 from validators.gct.rules import COMPRESSED, CRLF, DIMENSION_MISMATCH, RULES
@@ -38,7 +38,7 @@ class _Reader:
         self.broken = False
 
     def __iter__(self) -> Iterator[tuple[int, str]]:
-        for raw in self.handle:
+        for raw in bounded_lines(self.handle, self.display, self.out):
             self.number += 1
             if self.number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 self.out.add(UTF8_BOM.finding(self.display, Location(line=1, column=1)))

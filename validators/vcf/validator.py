@@ -13,13 +13,24 @@ from __future__ import annotations
 
 import gzip
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from validators.core.capped import CappedFindings
 from validators.core.context import Fact, ValidationContext
 from validators.core.model import Finding, Location, Rule
-from validators.core.unreadable import EMPTY_FILE, MISSING_FILE, NOT_UTF8, UNREADABLE, UTF8_BOM, empty_file, open_error
+from validators.core.unreadable import (
+    EMPTY_FILE,
+    LINE_TOO_LONG,
+    MISSING_FILE,
+    NOT_UTF8,
+    UNREADABLE,
+    UTF8_BOM,
+    LineSource,
+    bounded_lines,
+    empty_file,
+    open_error,
+)
 from validators.vcf.container import check_container
 from validators.vcf.header import Definitions, HeaderParser
 from validators.vcf.htslib import htslib_pass
@@ -30,7 +41,7 @@ from validators.vcf.rules import NO_FINAL_NEWLINE, RULES, TRUNCATED
 class VcfValidator:
     name = "vcf"
     kind = "data"
-    rules: tuple[Rule, ...] = (*RULES, MISSING_FILE, NOT_UTF8, UNREADABLE, UTF8_BOM, EMPTY_FILE)
+    rules: tuple[Rule, ...] = (*RULES, MISSING_FILE, NOT_UTF8, UNREADABLE, UTF8_BOM, EMPTY_FILE, LINE_TOO_LONG)
 
     def claims(self, path: Path) -> bool:
         return path.name.lower().endswith((".vcf", ".vcf.gz", ".vcf.bgz"))
@@ -69,9 +80,9 @@ class _LinePass:
         self.header = HeaderParser(display, out, self.defs)
         self.records = RecordChecker(display, out, self.defs)
 
-    def _lines(self, handle: Iterable[bytes]) -> Iterator[tuple[int, str]]:
+    def _lines(self, handle: LineSource) -> Iterator[tuple[int, str]]:
         number, raw = 0, b"\n"
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in enumerate(bounded_lines(handle, self.display, self.out), start=1):
             if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 self.out.add(UTF8_BOM.finding(self.display, Location(line=1, column=1)))
                 raw = raw[3:]
@@ -84,7 +95,7 @@ class _LinePass:
         if number and not raw.endswith(b"\n"):
             self.out.add(NO_FINAL_NEWLINE.finding(self.display, Location(line=number), line=number))
 
-    def run(self, handle: Iterable[bytes]) -> int | None:
+    def run(self, handle: LineSource) -> int | None:
         """Check the whole file; returns the number of samples, or None when the header could not be read."""
         lines = self._lines(handle)
         if not self.header.parse(lines):
