@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from json.decoder import scanstring  # type: ignore[attr-defined]  # public since 2.6, not in typeshed
 from pathlib import Path
@@ -151,9 +151,6 @@ def _duplicate_pointers(value: Any, prefix: str = "") -> list[tuple[str, str]]:
     return out
 
 
-# A few findings are located by scanning the text up to each (cheap, no allocation); from then on one pass indexes
-# every pointer, so N findings cost O(N + document), never O(N x document).
-SEEKS_BEFORE_INDEX = 4
 _SPACE = re.compile(r"[ \t\n\r]*")
 _NEWLINE = re.compile("\n")
 _DECODER = json.JSONDecoder()
@@ -164,102 +161,60 @@ def _skip(text: str, pos: int) -> int:
     return match.end() if match else pos
 
 
-def _tokens(ptr: str) -> list[str]:
-    return [t.replace("~1", "/").replace("~0", "~") for t in ptr.split("/")[1:]] if ptr else []
-
-
-def _seek(text: str, tokens: list[str]) -> tuple[int, int | None] | None:
-    """Offsets of the value at a pointer (and of its key), found by stepping over sibling values with the stdlib's
-    C decoder. For a key written twice the last one wins, as it does for the parsed value."""
-    pos, key_pos = _skip(text, 0), None
-    for token in tokens:
-        if text.startswith("{", pos):
-            found = None
+def _scan(text: str) -> Iterator[tuple[str, int, int | None]]:
+    """(pointer, offset of the value, offset of its key or None) of every value of a (valid) JSON text, in
+    document order, stepping over scalars with the stdlib's C decoder. Iterative: depth costs no recursion."""
+    pos, ptr, key_pos = _skip(text, 0), "", None
+    open_containers: list[list[Any]] = []  # [kind, pointer of the container, next array index]
+    while True:
+        yield ptr, pos, key_pos
+        if text.startswith(("{", "["), pos):
+            open_containers.append([text[pos], ptr, 0])
             pos = _skip(text, pos + 1)
-            while text.startswith('"', pos):
-                start = pos
-                key, pos = scanstring(text, pos + 1)
-                pos = _skip(text, _skip(text, pos) + 1)  # past the colon
-                if key == token:
-                    found = (pos, start)
-                _, pos = _DECODER.raw_decode(text, pos)
-                pos = _skip(text, pos)
-                if text.startswith(",", pos):
-                    pos = _skip(text, pos + 1)
-            if found is None:
-                return None
-            pos, key_pos = found
-        elif text.startswith("[", pos) and token.isdigit():
-            pos, key_pos = _skip(text, pos + 1), None
-            for _ in range(int(token)):
-                if text.startswith("]", pos):
-                    return None
-                _, pos = _DECODER.raw_decode(text, pos)
-                pos = _skip(text, pos)
-                if not text.startswith(",", pos):
-                    return None
-                pos = _skip(text, pos + 1)
-            if text.startswith("]", pos):
-                return None
         else:
-            return None
-    return pos, key_pos
-
-
-def _positions(text: str) -> dict[str, tuple[int, int | None]]:
-    """Every pointer of a (valid) JSON text → (offset of its value, offset of its key or None), in one pass that
-    steps over scalars with the stdlib's C decoder. For a key written twice the last one wins, as it does for the
-    parsed value. Built once per document, on its first finding, so locating N findings costs one pass, not N."""
-    index: dict[str, tuple[int, int | None]] = {}
-
-    def walk(pos: int, ptr: str, key_pos: int | None) -> int:
-        index[ptr] = (pos, key_pos)
-        if text.startswith("{", pos):
-            pos = _skip(text, pos + 1)
-            while text.startswith('"', pos):
-                start = pos
+            pos = _skip(text, _DECODER.raw_decode(text, pos)[1])
+            if open_containers and text.startswith(",", pos):
+                pos = _skip(text, pos + 1)
+        while open_containers:  # to the next value, closing finished containers on the way
+            kind, base, index = open_containers[-1]
+            if kind == "{" and text.startswith('"', pos):
+                key_pos = pos
                 key, pos = scanstring(text, pos + 1)
                 pos = _skip(text, _skip(text, pos) + 1)  # past the colon
-                pos = _skip(text, walk(pos, f"{ptr}/{escape_pointer_token(key)}", start))
-                if text.startswith(",", pos):
-                    pos = _skip(text, pos + 1)
-            return pos + 1  # past the closing brace
-        if text.startswith("[", pos):
-            pos, item = _skip(text, pos + 1), 0
-            while not text.startswith("]", pos):
-                pos = _skip(text, walk(pos, f"{ptr}/{item}", None))
-                item += 1
-                if not text.startswith(",", pos):
-                    break
+                ptr = f"{base}/{escape_pointer_token(key)}"
+                break
+            if kind == "[" and not text.startswith("]", pos):
+                ptr, key_pos = f"{base}/{index}", None
+                open_containers[-1][2] = index + 1
+                break
+            open_containers.pop()
+            pos = _skip(text, pos + 1)  # past the closing brace or bracket
+            if open_containers and text.startswith(",", pos):
                 pos = _skip(text, pos + 1)
-            return pos + 1  # past the closing bracket
-        _, end = _DECODER.raw_decode(text, pos)
-        return int(end)
-
-    walk(_skip(text, 0), "", None)
-    return index
+        else:
+            return
 
 
 @dataclass
 class JsonDocument:
-    """A parsed document plus pointer → line/column lookup, computed only for findings: the pointer index and the
-    line starts are built on the first lookup and shared by every finding of the document."""
+    """A parsed document plus pointer → line/column lookup, computed only for findings. The text is scanned once,
+    lazily and only as far as the lookups need; every pointer met is remembered, so N findings cost one pass at
+    most, never N passes. `duplicate_keys`: a key is written twice somewhere, and the last one must win (as in the
+    parsed value), so the first lookup scans to the end."""
 
     value: Any
     text: str
-    _index: dict[str, tuple[int, int | None]] | None = field(default=None, repr=False, compare=False)
+    duplicate_keys: bool = False
+    _seen: dict[str, tuple[int, int | None]] = field(default_factory=dict, repr=False, compare=False)
+    _scanner: Iterator[tuple[str, int, int | None]] | None = field(default=None, repr=False, compare=False)
     _newlines: list[int] | None = field(default=None, repr=False, compare=False)
-    _lookups: int = field(default=0, repr=False, compare=False)
 
     def locate(self, ptr: str, *, key: bool = False) -> Location:
         """Location of a pointer; `key=True` points at the key rather than the value. A pointer that does not
         exist (a missing field) falls back to its nearest existing parent."""
-        self._lookups += 1
-        if self._index is None and self._lookups > SEEKS_BEFORE_INDEX:
-            self._index = _positions(self.text)
         probe = ptr
         while True:
-            spot = self._index.get(probe) if self._index is not None else _seek(self.text, _tokens(probe))
+            spot = self._spot(probe)
             if spot is not None:
                 offset = spot[1] if key and spot[1] is not None else spot[0]
                 line, column = self._line_column(offset)
@@ -268,6 +223,17 @@ class JsonDocument:
                 return Location(pointer=ptr)
             probe = probe.rsplit("/", 1)[0]
             key = False
+
+    def _spot(self, ptr: str) -> tuple[int, int | None] | None:
+        if ptr in self._seen:
+            return self._seen[ptr]
+        if self._scanner is None:
+            self._scanner = _scan(self.text)
+        for found, pos, key_pos in self._scanner:
+            self._seen[found] = (pos, key_pos)
+            if found == ptr and not self.duplicate_keys:
+                return self._seen[found]
+        return self._seen.get(ptr)  # scanned to the end
 
     def _line_column(self, offset: int) -> tuple[int, int]:
         if self._newlines is None:
@@ -332,7 +298,7 @@ def parse_json_text(text: str, display: str, limits: ReadLimits) -> tuple[JsonDo
             detail = "a \\u escape of half a UTF-16 surrogate pair (a lone surrogate) is not a character"
             fix = "remove the escape or complete the pair"
             return None, [INVALID_JSON.finding(display, where, detail=detail, fix=fix)]
-    document = JsonDocument(value, text)
+    document = JsonDocument(value, text, duplicate_keys=bool(seen))
     findings: list[Finding] = []
     if seen:
         for ptr, key in _duplicate_pointers(value):
