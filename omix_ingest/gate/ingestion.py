@@ -8,6 +8,7 @@ file. Delete and move live here too: they are the other calls that change an atl
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -30,7 +31,7 @@ from omix_ingest.run.plan import ROLE_DATA, ROLE_METADATA, PlannedFile
 from omix_ingest.run.validation import RunInputs, build_plan, validate
 from validators.core.model import Finding, Severity
 from validators.core.naming import dataset_id_of, is_metadata_name
-from validators.core.unreadable import not_a_regular_file
+from validators.core.unreadable import special_file_kind
 from validators.metadata.index_block import validation_check
 
 PRIORITIES = ("low", "medium", "high")
@@ -65,7 +66,7 @@ class Gate:
         caller's settings; each file's own `validation_check` scope unless a scope is given."""
         request = request or RunRequest()
         if request.jobs is None and self.jobs is not None:
-            request = RunRequest(**{**request.__dict__, "jobs": self.jobs})
+            request = dataclasses.replace(request, jobs=self.jobs)
         source = request.source or self.config.get("source")
         data_type = request.data_type or self.config.get("data-type")
         defaults = self.atlas_defaults(atlas, source, data_type)
@@ -199,20 +200,19 @@ class Gate:
 
     @staticmethod
     def _metadata_doc(dataset: _Dataset) -> dict[str, Any]:
-        if dataset.metadata is None or not_a_regular_file(dataset.metadata, "") is not None:
+        if dataset.metadata is None or special_file_kind(dataset.metadata) is not None:
             return {}
         try:
-            doc = json.loads(dataset.metadata.read_bytes())
-        except (OSError, ValueError):
+            return _json_object(dataset.metadata.read_bytes())
+        except OSError:
             return {}
-        return doc if isinstance(doc, dict) else {}
 
     def _item(self, dataset: _Dataset, report: Report | None) -> IngestItem | None:
         """What the backend receives. The metadata is read once more and must hash as validated; without
         validation it must at least be a JSON object. The data file's hash binds the backend's copy or upload."""
         metadata = metadata_sha256 = None
         if dataset.metadata is not None:
-            if not_a_regular_file(dataset.metadata, "") is not None:  # a FIFO would block the read forever
+            if special_file_kind(dataset.metadata) is not None:  # a FIFO would block the read forever
                 return self._refuse(dataset, "the metadata file is not a regular file")
             try:
                 metadata = dataset.metadata.read_bytes()
@@ -221,7 +221,7 @@ class Gate:
             metadata_sha256 = hashlib.sha256(metadata).hexdigest()
             if report is not None and metadata_sha256 != dataset.hashes.get(dataset.metadata):
                 return self._refuse(dataset, "the metadata file changed after it was validated; validate it again")
-            if report is None and not self._metadata_doc(dataset):
+            if report is None and not _json_object(metadata):
                 return self._refuse(dataset, "the metadata file is not a JSON object with fields")
         data = dataset.data[0] if dataset.data else None
         data_sha256 = dataset.hashes.get(data) if data else None
@@ -320,6 +320,15 @@ class Gate:
         ]
         self._finish(run_id, rows)
         return GateResult("move", f"{source} -> {destination}", run_id, tuple(rows))
+
+
+def _json_object(data: bytes) -> dict[str, Any]:
+    """The document when `data` is a JSON object, else an empty dict."""
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        return {}
+    return doc if isinstance(doc, dict) else {}
 
 
 def _row(dataset_id: str, name: str, verdict: Verdict, outcome: Outcome | None) -> FileStatus:

@@ -11,7 +11,6 @@ import dataclasses
 import hashlib
 import multiprocessing
 import os
-import stat
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
@@ -26,7 +25,7 @@ from omix_ingest.run.selection import Selection
 from validators.core.context import DIGEST_FACT, SIZE_FACT, Fact, ValidationContext
 from validators.core.kinds import unsupported
 from validators.core.model import Finding, Location, Severity
-from validators.core.unreadable import not_a_regular_file
+from validators.core.unreadable import not_a_regular_file, special_file_kind
 from validators.datasets.pairing import INDEX_SUFFIXES, DatasetFile, accepted_extension, check_datasets
 from validators.metadata.identity import duplicate_dataset_ids
 from validators.registry import VALIDATOR_CRASHED, Validator, validation_context, validator_kind
@@ -43,7 +42,7 @@ SMALL_FILE = 1 << 20
 def file_sha256(path: Path) -> tuple[str | None, int | None]:
     """(sha256, size) of a regular file, streamed; (None, None) for anything else (never opens a FIFO)."""
     try:
-        if not stat.S_ISREG(path.stat().st_mode):
+        if special_file_kind(path) is not None:
             return None, None
         with path.open("rb") as handle:
             size = os.fstat(handle.fileno()).st_size
@@ -199,7 +198,7 @@ def run_validation(plan: Plan, config: RunConfig, validators: Sequence[Validator
     reports = inspect_all(tasks, ctx, validators, config.jobs)
     extra = _cross_file_findings(plan, reports, ctx)
     for entry, claims in must_check:
-        special = not claims and not_a_regular_file(entry.path, str(entry.path)) is not None  # OMX909 says it
+        special = not claims and special_file_kind(entry.path) is not None  # its OMX909 already says why
         finding = None if claims or special else _unchecked(entry)
         if finding is not None:
             extra.setdefault(finding.file, []).append(finding)

@@ -154,22 +154,25 @@ def open_error(exc: OSError, display: str) -> Finding:
     return UNREADABLE.finding(display, detail=exc.strerror or type(exc).__name__)
 
 
-def not_a_regular_file(path: Path, display: str) -> Finding | None:
-    """OMX909 for a FIFO, a device or a socket named like a data file: reading one can block forever (a FIFO
-    nobody writes to) or never end (/dev/zero), so no validator may open it."""
+def special_file_kind(path: Path) -> str | None:
+    """What a path is when it is neither a regular file nor a folder (a FIFO, a device, a socket), else None.
+    Reading one can block forever (a FIFO nobody writes to) or never end (/dev/zero), so nothing may open it."""
     try:
         mode = path.stat().st_mode
     except OSError:
-        return None  # missing or unreadable: the validator's own open reports why
+        return None  # missing or unreadable: the reader's own open reports why
     if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
         return None
-    kind = (
-        "a FIFO (named pipe)"
-        if stat.S_ISFIFO(mode)
-        else "a device"
-        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-        else "a socket"
-    )
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    return "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket"
+
+
+def not_a_regular_file(path: Path, display: str) -> Finding | None:
+    """OMX909 for a FIFO, a device or a socket named like a data file (see `special_file_kind`)."""
+    kind = special_file_kind(path)
+    if kind is None:
+        return None
     return UNREADABLE.finding(display, detail=f"it is {kind}, not a regular file; it was not opened")
 
 
