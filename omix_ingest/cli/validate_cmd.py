@@ -10,10 +10,11 @@ from pathlib import Path
 import click
 
 from omix_ingest.atomic import write_atomically
+from omix_ingest.backend import AtlasSchemas
 from omix_ingest.cli.common import backend_options
 from omix_ingest.errors import ExitCode, UsageError
 from omix_ingest.report.reporters import REPORTERS
-from omix_ingest.run.config import AtlasDefaults, RunConfig, RunRequest, atlas_defaults, resolve_run_config
+from omix_ingest.run.config import RunConfig, RunRequest, resolve_run_config
 from omix_ingest.run.config_file import Config, load_config
 from omix_ingest.run.hook_files import select_dataset_files
 from omix_ingest.run.validation import RunInputs, validate
@@ -76,8 +77,7 @@ def build_options(args: ValidateArgs, config: Config) -> tuple[RunConfig, RunInp
     fmt = str(args.fmt or config.get("format") or "text")
     if fmt not in REPORTERS:
         raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(REPORTERS)}")
-    atlas = _atlas_defaults(args, args.source or config.get("source"), args.data_type or config.get("data-type"))
-    run_config = resolve_run_config(run_request(args), config, atlas=atlas)
+    run_config = resolve_run_config(run_request(args), config, atlas=_atlas_schemas(args))
     if not args.hook:
         return run_config, RunInputs(args.paths, args.metadata_dir, args.data_dir), fmt
     kept, left_out = select_dataset_files(args.paths, config)
@@ -88,15 +88,14 @@ def build_options(args: ValidateArgs, config: Config) -> tuple[RunConfig, RunInp
     return run_config, inputs, fmt
 
 
-def _atlas_defaults(args: ValidateArgs, source: str | None, data_type: str | None) -> AtlasDefaults | None:
-    """The dataset- and sample-level templates and the rule pack of `--atlas`, if given."""
+def _atlas_schemas(args: ValidateArgs) -> AtlasSchemas | None:
+    """The dataset- and sample-level schemas and the rule pack name of `--atlas`, if given."""
     if args.atlas is None:
         return None
     from omix_ingest.cli.common import BackendChoice, fetch_schemas
 
     choice = BackendChoice(args.backend_name, args.api_url, args.polly_env, args.s3_endpoint, args.offline)
-    schemas = fetch_schemas(choice, args.atlas_data_dir, args.atlas, args.lock)
-    return atlas_defaults(schemas, source, data_type)
+    return fetch_schemas(choice, args.atlas_data_dir, args.atlas, args.lock)
 
 
 def use_color(output: Path | None) -> bool:

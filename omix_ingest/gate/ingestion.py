@@ -25,7 +25,7 @@ from omix_ingest.gate.policy import DatasetCase, Verdict, decide
 from omix_ingest.gate.result import NOT_UPLOADED, REUPLOAD, UPLOADED, FileStatus, GateResult
 from omix_ingest.gate.reuse import reusable_report
 from omix_ingest.report.model import FileReport, Report
-from omix_ingest.run.config import AtlasDefaults, RunConfig, RunRequest, atlas_defaults, resolve_run_config
+from omix_ingest.run.config import RunConfig, RunRequest, resolve_run_config
 from omix_ingest.run.config_file import Config
 from omix_ingest.run.plan import ROLE_DATA, ROLE_METADATA, PlannedFile
 from omix_ingest.run.validation import RunInputs, build_plan, validate
@@ -58,19 +58,13 @@ class Gate:
         """`config` is the project file (`[tool.omix]`), honoured as `omix validate` honours it."""
         self.backend, self.runs, self.jobs, self.config = backend, runs, jobs, config or Config()
 
-    def atlas_defaults(self, atlas: str, source: str | None, data_type: str | None) -> AtlasDefaults:
-        return atlas_defaults(self.backend.schemas(atlas), source, data_type)
-
     def run_config(self, atlas: str, request: RunRequest | None = None) -> RunConfig:
         """How datasets for this atlas are validated: its templates and rule pack, the project file, then the
         caller's settings; each file's own `validation_check` scope unless a scope is given."""
         request = request or RunRequest()
         if request.jobs is None and self.jobs is not None:
             request = dataclasses.replace(request, jobs=self.jobs)
-        source = request.source or self.config.get("source")
-        data_type = request.data_type or self.config.get("data-type")
-        defaults = self.atlas_defaults(atlas, source, data_type)
-        return resolve_run_config(request, self.config, atlas=defaults, default_scope="file")
+        return resolve_run_config(request, self.config, atlas=self.backend.schemas(atlas), default_scope="file")
 
     # ------------------------------------------------------------------------------------------ add/update
 

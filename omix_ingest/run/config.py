@@ -126,10 +126,8 @@ def _file_path(config: Config, key: str) -> Path | None:
 
 
 def _templates(
-    request: RunRequest, config: Config, atlas: AtlasDefaults | None
+    request: RunRequest, config: Config, atlas: AtlasDefaults | None, source: str | None, data_type: str | None
 ) -> tuple[Template | None, dict[str, Template]]:
-    source = request.source or config.get("source")
-    data_type = request.data_type or config.get("data-type")
     if atlas is not None and request.template is not None:
         raise UsageError("give --template FILE or --atlas NAME, not both")
     sample_source = request.sample_template
@@ -180,12 +178,16 @@ def resolve_run_config(
     request: RunRequest,
     config: Config | None = None,
     *,
-    atlas: AtlasDefaults | None = None,
+    atlas: AtlasSchemas | None = None,
     default_scope: str = "advanced",
 ) -> RunConfig:
-    """The one place a run's configuration is decided. `default_scope` is "advanced" for `validate` and "file"
-    for the gate, which honours each dataset's `__index__.validation_check` unless told otherwise."""
+    """The one place a run's configuration is decided. `atlas` is the atlas's schemas (its templates are read
+    for the source and data type resolved here). `default_scope` is "advanced" for `validate` and "file" for the
+    gate, which honours each dataset's `__index__.validation_check` unless told otherwise."""
     config = config or Config()
+    source = request.source or config.get("source")
+    data_type = request.data_type or config.get("data-type")
+    defaults = atlas_defaults(atlas, source, data_type) if atlas is not None else None
     scope = request.scope or config.get("scope") or default_scope
     if scope not in SCOPES:
         raise UsageError(f"scope must be basic, advanced or file, not {scope!r}")
@@ -193,12 +195,12 @@ def resolve_run_config(
         fail_on = Severity.parse(str(request.fail_on or config.get("fail-on") or "error"))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    template, samples = _templates(request, config, atlas)
+    template, samples = _templates(request, config, defaults, source, data_type)
     jobs = request.jobs if request.jobs is not None else config.get("jobs")
     return RunConfig(
         template=template,
         sample_templates=samples,
-        rule_pack=_rule_pack(request, config, atlas),
+        rule_pack=_rule_pack(request, config, defaults),
         selection=_selection(request, config),
         fail_on=fail_on,
         scope=scope,
