@@ -47,8 +47,6 @@ def validate_datasets(
     else:
         metadata = data = None
         paths = (Path(source_folder_path),)
-    if scope not in (None, "basic", "advanced", "file"):
-        raise UsageError(f"scope must be 'basic', 'advanced', 'file' or None, not {scope!r}")
     request = RunRequest(
         template=template,
         sample_template=sample_template,
