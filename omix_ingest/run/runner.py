@@ -121,7 +121,9 @@ def template_info(ctx: ValidationContext) -> TemplateInfo | None:
     )
 
 
-def _cross_file_findings(plan: Plan, reports: list[FileReport], ctx: ValidationContext) -> dict[str, list[Finding]]:
+def _cross_file_findings(
+    plan: Plan, entries: list[PlannedFile], reports: list[FileReport], ctx: ValidationContext
+) -> dict[str, list[Finding]]:
     """Findings that no single validator can see: the plan's own, duplicate dataset ids, and (for a metadata and
     a data folder) pairing and metadata-data consistency. Keyed by file."""
     extra: dict[str, list[Finding]] = {}
@@ -131,7 +133,7 @@ def _cross_file_findings(plan: Plan, reports: list[FileReport], ctx: ValidationC
     for finding in duplicate_dataset_ids(claims):
         extra.setdefault(finding.file, []).append(finding)
     if plan.dataset_mode:
-        roles = {str(e.path): e.role for e in plan.deduplicated()}
+        roles = {str(e.path): e.role for e in entries}
         members = [
             DatasetFile(r.path, roles[r.path], r.facts) for r in reports if roles.get(r.path, ROLE_PATH) != ROLE_PATH
         ]
@@ -190,13 +192,17 @@ def run_validation(plan: Plan, config: RunConfig, validators: Sequence[Validator
     )
     # Files named on the command line or in a data folder are always inspected: when no validator checks their
     # format, that is a finding (OMX914). Unclaimed files met while walking a plain folder (a README) are skipped.
-    assigned = [(e, claiming(validators, e.path, e.role)) for e in plan.deduplicated()]
-    must_check = [(e, claims) for e, claims in assigned if claims or e.explicit or e.role == ROLE_DATA]
-    tasks = [(e.path, claims) for e, claims in must_check]
-    unclaimed = [str(e.path) for e, claims in assigned if not claims and not e.explicit and e.role != ROLE_DATA]
-    skipped = (*plan.left_out, *unclaimed)
-    reports = inspect_all(tasks, ctx, validators, config.jobs)
-    extra = _cross_file_findings(plan, reports, ctx)
+    entries = plan.deduplicated()
+    must_check: list[tuple[PlannedFile, tuple[int, ...]]] = []
+    skipped = list(plan.left_out)
+    for entry in entries:
+        claims = claiming(validators, entry.path, entry.role)
+        if claims or entry.explicit or entry.role == ROLE_DATA:
+            must_check.append((entry, claims))
+        else:
+            skipped.append(str(entry.path))
+    reports = inspect_all([(e.path, claims) for e, claims in must_check], ctx, validators, config.jobs)
+    extra = _cross_file_findings(plan, entries, reports, ctx)
     for entry, claims in must_check:
         special = not claims and special_file_kind(entry.path) is not None  # its OMX909 already says why
         finding = None if claims or special else _unchecked(entry)
@@ -212,6 +218,6 @@ def run_validation(plan: Plan, config: RunConfig, validators: Sequence[Validator
         template=template_info(ctx),
         rule_pack=ctx.rule_pack.name if ctx.rule_pack else None,
         fail_on=config.fail_on,
-        skipped=skipped,
+        skipped=tuple(skipped),
         run=config.describe(dataset_mode=plan.dataset_mode),
     )
