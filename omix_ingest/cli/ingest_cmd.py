@@ -29,8 +29,6 @@ from omix_ingest.report.signing import sign
 from omix_ingest.run.config import RunRequest
 from omix_ingest.run.config_file import load_config
 
-PREPOSITIONS = {"add": "into", "update": "in", "delete": "from", "move": ":"}
-
 
 @dataclass(frozen=True)
 class IngestArgs:
@@ -89,12 +87,7 @@ def render(result: GateResult, fmt: str, quiet: int = 0) -> None:
         click.echo(table(["dataset_id", "File Name", "status", "Message", "reason"], rows))
     else:
         click.echo("nothing to do: no datasets found")
-    refused = sum(1 for r in result.rows if r.status in ("refused", "unconfirmed"))
-    verdict = "ok" if result.ok else "FAILED"
-    click.echo(
-        f"{verdict}: run {result.run_id}: {result.action} {PREPOSITIONS.get(result.action, 'in')} {result.atlas}: "
-        f"{len(result.rows) - refused} file(s) ok, {refused} refused or unconfirmed"
-    )
+    click.echo(result.summary())
 
 
 def execute_ingest(args: IngestArgs) -> int:

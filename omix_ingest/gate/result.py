@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 UPLOADED, NOT_UPLOADED = "File Uploaded", "File Not Uploaded"
+NOT_IN = ("refused", "unconfirmed")  # statuses of files that did not (or not surely) go in
+PREPOSITIONS = {"add": "into", "update": "in", "delete": "from", "move": ":"}
 REUPLOAD = f"{NOT_UPLOADED}, reupload after fixing it"
 
 
@@ -43,7 +45,15 @@ class GateResult:
     @property
     def ok(self) -> bool:
         """Everything asked for went in, confirmed."""
-        return all(r.status not in ("refused", "unconfirmed") for r in self.rows)
+        return all(r.status not in NOT_IN for r in self.rows)
+
+    def summary(self) -> str:
+        """The closing line: verdict, run, and how many files went in; it agrees with the exit code."""
+        missing = sum(1 for r in self.rows if r.status in NOT_IN)
+        where = f"{self.action} {PREPOSITIONS.get(self.action, 'in')} {self.atlas}"
+        verdict = "ok" if self.ok else "FAILED"
+        counts = f"{len(self.rows) - missing} file(s) ok, {missing} refused or unconfirmed"
+        return f"{verdict}: run {self.run_id}: {where}: {counts}"
 
     def _repr_html_(self) -> str:
         from omix_ingest.report.notebook import gate_html

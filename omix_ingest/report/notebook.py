@@ -39,15 +39,16 @@ def status_dataframe(report: Report) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def _headline(summary: str) -> str:
+    """A summary line ("FAILED: ...") as HTML, the verdict in bold."""
+    verdict, _, rest = summary.partition(": ")
+    return f"<p><b>{html.escape(verdict)}</b>: {html.escape(rest)}</p>"
+
+
 def report_html(report: Report) -> str:
-    stats = report.stats()
-    verdict = "FAILED" if report.failed else "passed"
-    head = (
-        f"<p><b>{verdict}</b>: {stats['files']} files checked, {stats['files_failed']} failing "
-        f"(fail-on {html.escape(report.fail_on.label)}); "
-        + ", ".join(f"{n} {html.escape(label)}" for label, n in stats["by_severity"].items())
-        + "</p>"
-    )
+    from omix_ingest.report.reporters.text import TextReporter
+
+    head = _headline(TextReporter(color=False).summary(report))
     frame = report.to_dataframe()
     shown = frame.head(MAX_ROWS)[["dataset_id", "code", "severity", "Original Name", "Error Message", "location"]]
     more = f"<p>{len(frame) - MAX_ROWS} more findings: report.to_dataframe()</p>" if len(frame) > MAX_ROWS else ""
@@ -55,11 +56,5 @@ def report_html(report: Report) -> str:
 
 
 def gate_html(result: GateResult) -> str:
-    refused = sum(1 for r in result.rows if r.status in ("refused", "unconfirmed"))
-    verdict = "ok" if result.ok else "FAILED"
-    head = (
-        f"<p><b>{verdict}</b>: run {result.run_id}: {html.escape(result.action)} {html.escape(result.atlas)}: "
-        f"{len(result.rows) - refused} file(s) ok, {refused} refused or unconfirmed</p>"
-    )
     notes = "".join(f"<p>note: {html.escape(n)}</p>" for n in result.notes)
-    return head + notes + result.to_dataframe().head(MAX_ROWS).to_html(index=False, escape=True)
+    return _headline(result.summary()) + notes + result.to_dataframe().head(MAX_ROWS).to_html(index=False, escape=True)
