@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 import numpy as np
 
 from validators.core.context import ValidationContext
-from validators.core.hdf5 import HDF5_READ_ERROR, scan, unsafe_paths
-from validators.core.model import Severity
+from validators.core.hdf5 import HDF5_READ_ERROR, unsafe_paths, walk
+from validators.core.model import Finding, Severity
 from validators.h5ad.dataframes import DataframeCheck
 from validators.h5ad.elements import H5adFile, text
 from validators.h5ad.matrix import MatrixCheck
@@ -56,7 +56,9 @@ class H5adCheck:
     # ------------------------------------------------------------------------------------------------ run
 
     def run(self) -> None:
-        link_findings = scan(self.file, self.display)
+        link_findings: list[Finding] = []
+        # One walk of the whole file: links leaving it, and every element that declares an encoding.
+        encoded = [path for path, obj in walk(self.file, self.display, link_findings) if _declares_encoding(obj)]
         for finding in link_findings:
             self.out.add(finding)
         self.h5.unsafe = unsafe_paths(link_findings)
@@ -81,7 +83,7 @@ class H5adCheck:
                 self._guarded(f"{axis}/{name}", self._matrix, f"{axis}/{name}", (length, length), counts=False)
         if "uns" in self.file and "uns" not in self.unsafe:
             self._guarded("uns", self._uns, self.file["uns"], "uns", 1)
-        self._guarded("/", self.h5.remaining_encodings)
+        self._guarded("/", self.h5.remaining_encodings, encoded)
         if obs_columns and not self._has_errors():
             self._semantics("obs", obs_columns[1], sample_level=True)
         if var_columns and not self._has_errors():
@@ -254,3 +256,12 @@ def _kinds(values: list[Any]) -> tuple[int, int]:
             else:
                 numeric += 1
     return numeric, text
+
+
+def _declares_encoding(obj: Any) -> bool:
+    """Whether an element has an encoding-type attribute; attributes that cannot be read are left to the section
+    that reads the element (its storage error becomes OMX913 there)."""
+    try:
+        return "encoding-type" in obj.attrs
+    except (OSError, KeyError, RuntimeError):
+        return False

@@ -107,11 +107,10 @@ class H5adFile:
         self.encoding(group, path, expected=("dict",), required=False)
         return [n for n in group if f"{path}/{n}" not in self.unsafe]
 
-    def remaining_encodings(self) -> None:
-        """Every other element that declares an encoding (raw/varm, nested mappings, elements of newer layouts):
-        anndata reads all of them, so an unknown type or version anywhere is a finding."""
-        from validators.core.hdf5 import walk
-
-        for path, obj in walk(self.file, self.display, []):
-            if path not in self.checked and path not in self.unsafe and "encoding-type" in obj.attrs:
-                self.encoding(obj, path, required=False)
+    def remaining_encodings(self, encoded: list[str]) -> None:
+        """Every other element that declares an encoding (`encoded`: their paths, from the file's one walk), such
+        as raw/varm or nested mappings: anndata reads all of them, so an unknown type or version anywhere is a
+        finding."""
+        for path in encoded:
+            if path not in self.checked and path not in self.unsafe:
+                self.encoding(self.file[path], path, required=False)
