@@ -12,6 +12,13 @@ from validators.core.model import Rule
 from validators.registry import collect_rules, load_validators
 
 
+def rule_links(docs_url: str) -> dict[str, str]:
+    """Each built-in rule's page on the docs site (`mkdocs.yml`, directory URLs), by code. A plugin's rules have
+    no page there and no entry here. A file:// site has no server to find a folder's index.html, so it is named."""
+    suffix = "index.html" if docs_url.startswith("file://") else ""
+    return {code: f"{docs_url}rules/{code}/{suffix}" for code in collect_rules(load_validators(plugins=False))}
+
+
 def rule_page(rule: Rule) -> str:
     lines = [
         f"# {rule.code}: {rule.slug}",

@@ -60,6 +60,7 @@ def isolated_state(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("OMIX_CONFIG_DIR", str(home / "config"))
     monkeypatch.setenv("OMIX_DATA_DIR", str(home / "data"))
     monkeypatch.setenv("OMIX_CACHE_DIR", str(home / "cache"))
+    monkeypatch.delenv("OMIX_DOCS_URL", raising=False)  # reports link to the default docs site unless a test says
     return home
 
 

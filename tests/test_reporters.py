@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from omix_ingest.report.reporters.github import annotation
+from omix_ingest.run.config_file import DEFAULT_DOCS_URL
 from validators.core.model import Finding, Location, Severity
 
 from .conftest import METADATA, SINGLE_CELL
@@ -72,5 +73,6 @@ def test_markdown(run_cli):
     out = render(run_cli, "markdown").out
     assert out.startswith("## omix-ingest: ❌ FAILED\n")
     assert f"### `{BROKEN}`" in out and f"`{CLEAN}`" not in out
-    assert '| 10:24 /total_num_samples | error | [OMX106](docs/rules/OMX106.md) | "380" is a string' in out
+    link = f"[OMX106]({DEFAULT_DOCS_URL}rules/OMX106/)"  # the docs site, not a path in the user's repository
+    assert f'| 10:24 /total_num_samples | error | {link} | "380" is a string' in out
     assert render(run_cli, "markdown", CLEAN).out.startswith("## omix-ingest: ✅ passed\n")

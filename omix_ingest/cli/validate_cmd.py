@@ -13,9 +13,11 @@ from omix_ingest.atomic import write_atomically
 from omix_ingest.backend import AtlasSchemas
 from omix_ingest.cli.common import backend_options
 from omix_ingest.errors import ExitCode, UsageError
-from omix_ingest.report.reporters import REPORTERS
+from omix_ingest.report.reporters import REPORTERS, Reporter
+from omix_ingest.report.reporters.markdown import MarkdownReporter
+from omix_ingest.report.reporters.sarif import SarifReporter
 from omix_ingest.run.config import RunConfig, RunRequest, resolve_run_config
-from omix_ingest.run.config_file import Config, load_config
+from omix_ingest.run.config_file import Config, docs_url, load_config
 from omix_ingest.run.hook_files import select_dataset_files
 from omix_ingest.run.validation import RunInputs, validate
 
@@ -52,6 +54,7 @@ class ValidateArgs:
     s3_endpoint: str | None = None
     offline: bool = False
     hook: bool = False
+    docs_url: str | None = None
 
 
 def run_request(args: ValidateArgs) -> RunRequest:
@@ -102,12 +105,22 @@ def use_color(output: Path | None) -> bool:
     return output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
+def make_reporter(fmt: str, *, color: bool, verbosity: int, rules_base: str) -> Reporter:
+    """The formats that link rule codes to their pages get the docs site's base URL."""
+    if fmt == "markdown":
+        return MarkdownReporter(color=color, verbosity=verbosity, docs_url=rules_base)
+    if fmt == "sarif":
+        return SarifReporter(color=color, verbosity=verbosity, docs_url=rules_base)
+    return REPORTERS[fmt](color=color, verbosity=verbosity)
+
+
 def execute_validate(args: ValidateArgs) -> int:
     config = load_config(args.config)
     run_config, inputs, fmt = build_options(args, config)
+    base = docs_url(config, args.docs_url)  # checked before the run, so a bad URL costs no validation
     report = validate(run_config, inputs)
     verbosity = args.verbose - args.quiet
-    reporter = REPORTERS[fmt](color=use_color(args.output), verbosity=verbosity)
+    reporter = make_reporter(fmt, color=use_color(args.output), verbosity=verbosity, rules_base=base)
     rendered = reporter.render(report)
     if args.output is not None:
         write_atomically(args.output, rendered)
@@ -176,6 +189,12 @@ def execute_validate(args: ValidateArgs) -> int:
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False), help="Config file (default: discovered).")
 @click.option("--max-file-size", type=int, help="Largest metadata file read, in bytes.")
 @click.option("--max-depth", type=int, help="Deepest JSON nesting accepted.")
+@click.option(
+    "--docs-url",
+    metavar="URL",
+    help="Docs site that markdown and sarif reports link rule codes to (default: $OMIX_DOCS_URL, [tool.omix] "
+    "docs-url, else the published site).",
+)
 def validate_command(**kwargs: object) -> int:
     """Validate metadata files (and folders of them) against the atlas template and rule pack."""
     return execute_validate(ValidateArgs(**kwargs))  # type: ignore[arg-type]

@@ -3,7 +3,9 @@ upwards. Command-line flags win over the file; paths in the file are relative to
 
 from __future__ import annotations
 
+import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,8 +27,16 @@ KNOWN_KEYS = {
     "max-depth": int,
     "format": str,
     "scope": str,
+    "docs-url": str,
 }
 PATH_KEYS = ("template", "rules", "sample-template")
+# Where reports link rule codes to (`{docs-url}rules/OMX106/`): the published docs site, which `mkdocs.yml` names as
+# its site_url too. A team that hosts the docs elsewhere (an intranet, a fork) sets `docs-url`, `$OMIX_DOCS_URL` or
+# `--docs-url`; a link relative to the repository (`docs/rules/…`) would break wherever a report is read.
+DEFAULT_DOCS_URL = "https://omix-ingest.readthedocs.io/en/latest/"
+DOCS_URL_ENV = "OMIX_DOCS_URL"
+_DOCS_URL_SCHEMES = ("https://", "http://", "file://")
+_DOCS_URL_FORBIDDEN = frozenset(" \t\r\n()<>[]\"'`|\\")
 
 
 @dataclass(frozen=True)
@@ -88,3 +98,23 @@ def load_config(explicit: Path | None = None, start: Path | None = None) -> Conf
 def _looks_like_path(value: str) -> bool:
     """Rule packs may be named ("polly-default") or given as paths; templates are always paths."""
     return "/" in value or bool(Path(value).suffix)
+
+
+def docs_url(config: Config, flag: str | None = None, environ: Mapping[str, str] = os.environ) -> str:
+    """The docs site base URL, always ending in "/": the flag, then $OMIX_DOCS_URL, then `docs-url`, then the
+    default. Checked, because it is pasted into Markdown links and SARIF: only http(s) and file URLs, and no
+    characters that would end a Markdown link early."""
+    for value, origin in (
+        (flag, "--docs-url"),
+        (environ.get(DOCS_URL_ENV), DOCS_URL_ENV),
+        (config.get("docs-url"), None),
+    ):
+        if not value:
+            continue
+        where = origin or f"{config.path}: [tool.omix] docs-url"
+        if not value.startswith(_DOCS_URL_SCHEMES) or not value.partition("://")[2].strip("/"):
+            raise UsageError(f"{where} must be an http(s):// or file:// URL, not {value!r}")
+        if any(c in _DOCS_URL_FORBIDDEN or not c.isprintable() for c in value):
+            raise UsageError(f"{where} must not contain spaces, quotes, brackets or control characters: {value!r}")
+        return value if value.endswith("/") else value + "/"
+    return DEFAULT_DOCS_URL

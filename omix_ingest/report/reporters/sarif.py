@@ -1,12 +1,15 @@
-"""SARIF 2.1.0, for code-scanning dashboards: every rule the registry knows, every finding as a result."""
+"""SARIF 2.1.0, for code-scanning dashboards: every rule the registry knows (with `helpUri`, its page on the docs
+site at `docs_url`), every finding as a result."""
 
 from __future__ import annotations
 
 import orjson
 
 from omix_ingest import __version__
+from omix_ingest.docs import rule_links
 from omix_ingest.report.model import Report
-from validators.core.model import Finding, Severity
+from omix_ingest.run.config_file import DEFAULT_DOCS_URL
+from validators.core.model import Finding, Rule, Severity
 from validators.registry import collect_rules, load_validators
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -34,26 +37,32 @@ def _result(finding: Finding, index: dict[str, int]) -> dict[str, object]:
 
 
 class SarifReporter:
-    def __init__(self, *, color: bool = False, verbosity: int = 0) -> None:
+    def __init__(self, *, color: bool = False, verbosity: int = 0, docs_url: str = DEFAULT_DOCS_URL) -> None:
         del color, verbosity  # machine output never changes with them
+        self.docs_url = docs_url
+
+    @staticmethod
+    def _descriptor(rule: Rule, links: dict[str, str]) -> dict[str, object]:
+        descriptor: dict[str, object] = {
+            "id": rule.code,
+            "name": rule.slug,
+            "shortDescription": {"text": rule.title},
+            "fullDescription": {"text": rule.explanation},
+            "help": {"text": f"{rule.explanation}\n\nBad: {rule.bad}\nGood: {rule.good}"},
+            "defaultConfiguration": {"level": LEVELS[rule.severity]},
+        }
+        if rule.code in links:
+            descriptor["helpUri"] = links[rule.code]
+        return descriptor
 
     def render(self, report: Report) -> str:
         rules = list(collect_rules(load_validators()).values())
         index = {rule.code: i for i, rule in enumerate(rules)}
+        links = rule_links(self.docs_url)
         driver = {
             "name": "omix-ingest",
             "version": __version__,
-            "rules": [
-                {
-                    "id": rule.code,
-                    "name": rule.slug,
-                    "shortDescription": {"text": rule.title},
-                    "fullDescription": {"text": rule.explanation},
-                    "help": {"text": f"{rule.explanation}\n\nBad: {rule.bad}\nGood: {rule.good}"},
-                    "defaultConfiguration": {"level": LEVELS[rule.severity]},
-                }
-                for rule in rules
-            ],
+            "rules": [self._descriptor(rule, links) for rule in rules],
         }
         results = [_result(f, index) for f in report.findings]
         body = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [{"tool": {"driver": driver}, "results": results}]}
