@@ -37,7 +37,8 @@ UNS_DEPTH = 32
 
 
 class H5adCheck:
-    """Every h5ad check on one open file; `out` holds the findings and `n_obs`/`n_vars` the facts after `run`."""
+    """Every h5ad check on one open file; `out` holds the findings and `n_obs`/`n_vars`/`matrix_kind` the facts
+    after `run`."""
 
     def __init__(self, handle: Any, display: str, ctx: ValidationContext) -> None:
         self.h5 = H5adFile(handle, display)
@@ -47,6 +48,7 @@ class H5adCheck:
         self.matrix = MatrixCheck(display, self.out)
         self.n_obs: int | None = None
         self.n_vars: int | None = None
+        self.matrix_kind: str | None = None  # X as stored: "dense float32", "csr_matrix", "csc_matrix"
         self._uns_seen: set[Any] = set()
 
     @property
@@ -140,6 +142,8 @@ class H5adCheck:
             return
         obj = self.file[path]
         etype = self.h5.encoding(obj, path)
+        if path == "X":
+            self.matrix_kind = f"dense {obj.dtype}" if isinstance(obj, h5py.Dataset) else etype
         if isinstance(obj, h5py.Dataset):
             self.matrix.dense(path, obj, expected, counts=counts)
         elif etype in SPARSE:

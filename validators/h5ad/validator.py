@@ -39,4 +39,6 @@ class H5adValidator:
                 yield Fact("n_obs", check.n_obs)
             if check.n_vars is not None:
                 yield Fact("n_vars", check.n_vars)
+            if check.matrix_kind is not None:
+                yield Fact("matrix", check.matrix_kind)
             yield from check.out
