@@ -5,11 +5,13 @@ Exit code 1 when any dataset was refused, 0 when everything asked for went in.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
 
+from omix_ingest.atomic import write_atomically
 from omix_ingest.cli.common import (
     BackendChoice,
     atlas_errors,
@@ -20,7 +22,7 @@ from omix_ingest.cli.common import (
     open_backend,
     table,
 )
-from omix_ingest.errors import ExitCode
+from omix_ingest.errors import ExitCode, UsageError
 from omix_ingest.gate.ingestion import PRIORITIES, Gate
 from omix_ingest.gate.result import GateResult
 from omix_ingest.report.model import FileReport
@@ -53,6 +55,7 @@ class IngestArgs:
     polly_env: str = "polly"
     s3_endpoint: str | None = None
     offline: bool = False
+    report_html: Path | None = None
 
     @property
     def choice(self) -> BackendChoice:
@@ -90,7 +93,27 @@ def render(result: GateResult, fmt: str, quiet: int = 0) -> None:
     click.echo(result.summary())
 
 
+def _check_writable(path: Path) -> None:
+    """An HTML report path that cannot be written is refused before anything is ingested, not after."""
+    folder = path.absolute().parent
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), folder)
+    if not existing.is_dir() or not os.access(existing, os.W_OK):
+        raise UsageError(f"cannot write the HTML report {path}: {existing} is not a writable folder")
+
+
+def write_html_report(path: Path, result: GateResult) -> None:
+    if result.report is None:
+        click.echo(f"note: no HTML report written to {path}: nothing was validated", err=True)
+        return
+    from omix_ingest.report.reporters.html import HtmlReporter
+
+    write_atomically(path, HtmlReporter().render(result.report))
+    click.echo(f"HTML report written to {path}", err=True)
+
+
 def execute_ingest(args: IngestArgs) -> int:
+    if args.report_html is not None:
+        _check_writable(args.report_html)
     backend, local = open_backend(args.choice, args.data_dir)
     try:
         gate = Gate(backend, local.store, config=load_config(args.config))
@@ -111,6 +134,8 @@ def execute_ingest(args: IngestArgs) -> int:
         backend.close()
         local.close()
     render(result, args.fmt, args.quiet)
+    if args.report_html is not None:
+        write_html_report(args.report_html, result)
     return ExitCode.OK if result.ok else ExitCode.FINDINGS
 
 
@@ -130,6 +155,11 @@ def _ingest_command(mode: str) -> click.Command:
         "--report",
         type=click.Path(path_type=Path, dir_okay=False),
         help="A signed JSON report from `omix validate`; reused when every file still matches it.",
+    )
+    @click.option(
+        "--report-html",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Also write the validation report as one self-contained HTML page.",
     )
     @click.option("--source", help="Schema source, when the atlas schema has several.")
     @click.option("--data-type", help="Schema data type, when the atlas schema has several.")
