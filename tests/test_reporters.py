@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from omix_ingest.report.reporters.concise import concise_line
 from omix_ingest.report.reporters.github import annotation
 from omix_ingest.run.config_file import DEFAULT_DOCS_URL
 from validators.core.model import Finding, Location, Severity
@@ -76,3 +77,27 @@ def test_markdown(run_cli):
     link = f"[OMX106]({DEFAULT_DOCS_URL}rules/OMX106/)"  # the docs site, not a path in the user's repository
     assert f'| 10:24 /total_num_samples | error | {link} | "380" is a string' in out
     assert render(run_cli, "markdown", CLEAN).out.startswith("## omix-ingest: ✅ passed\n")
+
+
+def test_concise_is_one_clickable_line_per_finding(run_cli):
+    result = render(run_cli, "concise")
+    assert result.code == 1
+    assert result.out.splitlines() == [
+        f'{BROKEN}:10:24: OMX106 "380" is a string, expected integer (integer)',
+        "FAILED: 2 files checked, 1 failing (fail-on error); 1 error, 0 warnings, 0 info",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("finding", "expected"),
+    [
+        (Finding("OMX313", Severity.ERROR, "X: 1 NaN", "d.h5ad", Location("X")), "d.h5ad: OMX313 X: 1 NaN (at X)"),
+        (Finding("OMX103", Severity.ERROR, "required", "m.json"), "m.json: OMX103 required"),
+        (
+            Finding("OMX905", Severity.ERROR, "bad\nline\x1b[2J", "a\rb.json", Location(line=3)),
+            "a\\rb.json:3:1: OMX905 bad\\nline\\x1b[2J",
+        ),
+    ],
+)
+def test_concise_without_a_line_names_the_pointer_and_never_breaks_the_line(finding, expected):
+    assert concise_line(finding) == expected

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from omix_ingest.report.model import Report
+from omix_ingest.report.reporters.concise import ConciseReporter
 from omix_ingest.report.reporters.github import GithubReporter
 from omix_ingest.report.reporters.html import HtmlReporter
 from omix_ingest.report.reporters.json_report import JsonReporter
@@ -22,6 +23,7 @@ class Reporter(Protocol):
 
 REPORTERS: dict[str, type[Reporter]] = {
     "text": TextReporter,
+    "concise": ConciseReporter,
     "json": JsonReporter,
     "junit": JunitReporter,
     "sarif": SarifReporter,
