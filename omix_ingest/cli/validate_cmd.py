@@ -116,8 +116,8 @@ def make_reporter(fmt: str, *, color: bool, verbosity: int, rules_base: str) -> 
 
 def execute_validate(args: ValidateArgs) -> int:
     config = load_config(args.config)
+    base = docs_url(config, args.docs_url)  # checked first: a bad URL costs no template or rule-pack loading
     run_config, inputs, fmt = build_options(args, config)
-    base = docs_url(config, args.docs_url)  # checked before the run, so a bad URL costs no validation
     report = validate(run_config, inputs)
     verbosity = args.verbose - args.quiet
     reporter = make_reporter(fmt, color=use_color(args.output), verbosity=verbosity, rules_base=base)
