@@ -13,6 +13,7 @@ import pytest
 
 from omix_ingest.report.model import FileReport, Report
 from omix_ingest.report.reporters.html import HtmlReporter
+from omix_ingest.report.reporters.html_cards import finding_row, found_and_expected
 from validators.core.model import Finding, Location, Severity
 
 from .conftest import METADATA, ROOT, SINGLE_CELL
@@ -171,6 +172,27 @@ def test_disagreeing_counts_are_marked():
     data = FileReport("d/GSE1_GPL1.h5ad", ("h5ad",), "0" * 64, 10, facts={"format": "h5ad", "n_obs": 50})
     page = HtmlReporter().render(Report("0", (meta, data)))
     assert '<td class=x title="total_num_cells">999' in page and "<td class=x>50" in page
+
+
+@pytest.mark.parametrize(
+    ("code", "params", "expected"),
+    [
+        ("OMX201", {"value": "Human", "vocabulary": "organisms"}, ("Human", "a term of organisms")),
+        ("OMX202", {"value": "geo", "vocabulary": "sources", "term": "GEO"}, ("geo", "GEO (sources)")),
+        ("OMX106", {"value": '"12"', "found": "a string", "expected": "integer"}, ('"12"', "integer")),
+        ("OMX103", {"key": "disease"}, ("(missing)", "required")),
+        # The metadata's word against the data file's count, not the other way round.
+        ("OMX610", {"declared": 999, "actual": 50, "unit": "cells (obs rows)"}, ("999", "50 cells (obs rows)")),
+        ("OMX905", {"detail": "trailing comma"}, ("", "")),
+    ],
+)
+def test_a_finding_shows_what_it_found_next_to_what_was_expected(code, params, expected):
+    assert found_and_expected(code, params) == expected
+
+
+def test_a_missing_field_is_named_where_there_is_nothing_to_point_at():
+    finding = {"code": "OMX103", "severity": "error", "message": "m", "line": None, "params": {"key": "disease"}}
+    assert finding_row(finding, compared=False).startswith('<tr class=e><td>disease<td><a href="#OMX103">')
 
 
 @needs_chromium

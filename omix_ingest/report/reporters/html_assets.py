@@ -37,9 +37,10 @@ tr.e td:nth-child(2) a{color:#b00020;font-weight:600}tr.w td:nth-child(2) a{colo
 tr.i td:nth-child(2) a{color:#0550ae}
 tr.e td:nth-child(2)::before{content:"✖ ";color:#b00020}tr.w td:nth-child(2)::before{content:"▲ ";color:#9a6700}
 tr.i td:nth-child(2)::before{content:"● ";color:#0550ae}
-.fix{color:#1b5e20}small{color:#666}
+td p{margin:0;color:#1b5e20}small{color:#666}
 #rules .list{display:grid;grid-template-columns:repeat(auto-fill,minmax(30rem,1fr));gap:0 .6rem}
-#rules details{margin:.2rem 0}#rules details[open]{grid-column:1/-1}.t{color:#555;flex-basis:100%}
+#rules details{margin:.2rem 0}#rules details[open]{grid-column:1/-1}#rules summary{flex-wrap:nowrap;white-space:nowrap}
+.t{color:#555;flex:1;min-width:0;overflow:hidden;text-overflow:ellipsis}
 p.files{margin:.4rem .8rem}
 details.rule>div{padding:.2rem .9rem .6rem}.ex{display:grid;grid-template-columns:1fr 1fr;gap:.6rem}
 .ex pre{background:#f6f8fa;border-radius:4px;padding:.4rem .6rem;margin:.2rem 0;white-space:pre-wrap}
@@ -89,7 +90,9 @@ SCRIPT = r"""
       if (show) { cardsShown++; rowsShown += any; }
     }
     if (narrow && cardsShown <= 30) for (const d of data) if (!d.card.hidden && d.rows.length) d.card.open = true;
-    for (const r of rules) r.hidden = (s.code && r.id !== s.code) || s.hide.has(sevOf[r.classList[1]]);
+    const codes = new Set();
+    for (const d of data) if (!d.card.hidden) for (const x of d.rows) if (!x.r.hidden) codes.add(x.code);
+    for (const r of rules) r.hidden = !codes.has(r.id);  // only the rules of the findings shown
     document.getElementById("shown").textContent =
       "showing " + cardsShown + " of " + data.length + " datasets, " + rowsShown + " of " + total + " findings";
     if (write) {

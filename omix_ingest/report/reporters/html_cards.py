@@ -3,7 +3,8 @@ dataset id, as the validators pair them), each rendered as a `<details>` element
 side and every finding with the value it found next to what was expected.
 
 Works on the report's plain-data form (`Report.to_dict()`), where text JSON cannot hold is already made safe.
-Every piece of report text goes through `esc`; nothing from a report is ever markup.
+Every piece of report text goes through `esc` (content) or `attr` (quoted attribute values); nothing from a report
+is ever markup.
 """
 
 from __future__ import annotations
@@ -89,7 +90,9 @@ def shown(value: Any) -> str:
 def found_and_expected(code: str, params: Mapping[str, Any]) -> tuple[str, str]:
     """What a finding found and what the template, rule pack or format expected instead, from its params (the
     facts its message was made from); empty where the rule does not say."""
-    if "value" in params:
+    if "declared" in params:  # metadata and data file disagree: the metadata's value, the data file's count
+        found = shown(params["declared"])
+    elif "value" in params:
         found = shown(params["value"])
     elif "actual" in params:
         found = shown(params["actual"])
@@ -97,7 +100,9 @@ def found_and_expected(code: str, params: Mapping[str, Any]) -> tuple[str, str]:
         found = shown(params["found"])
     else:
         found = "(missing)" if code in ("OMX103", "OMX115", "OMX620") else ""
-    if "expected" in params:
+    if "declared" in params and "actual" in params:
+        expected = f"{shown(params['actual'])} {shown(params.get('unit', ''))}".strip()
+    elif "expected" in params:
         expected = shown(params["expected"])
     elif "term" in params:
         expected = f"{shown(params['term'])} ({shown(params.get('vocabulary', 'vocabulary'))})"
@@ -113,9 +118,15 @@ def found_and_expected(code: str, params: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def _where(finding: Mapping[str, Any]) -> str:
+    """line:col and pointer; for a field that is not there at all (nothing to point at), its name."""
     line = finding.get("line")
     spot = f"{line}:{finding.get('column') or 1}" if line is not None else ""
-    return " ".join(part for part in (spot, finding.get("pointer") or "") if part)
+    pointer = finding.get("pointer") or ""
+    if not pointer and not spot:
+        params = finding.get("params") or {}
+        named = params.get("key", params.get("field"))
+        pointer = named if isinstance(named, str) else ""
+    return " ".join(part for part in (spot, pointer) if part)
 
 
 def finding_row(finding: Mapping[str, Any], *, compared: bool) -> str:
@@ -126,7 +137,7 @@ def finding_row(finding: Mapping[str, Any], *, compared: bool) -> str:
     if compared:
         found, expected = found_and_expected(finding["code"], finding.get("params") or {})
         values = f"<td>{esc(found)}<td>{esc(expected)}"
-    fix = f"<div class=fix>fix: {esc(finding['fix'])}</div>" if finding.get("fix") else ""
+    fix = f"<p>fix: {esc(finding['fix'])}" if finding.get("fix") else ""  # the next row ends the paragraph
     return (
         f"<tr class={SEVERITY_CLASS.get(finding['severity'], 'i')}><td>{esc(_where(finding))}"
         f'<td><a href="#{attr(code)}">{esc(code)}</a>{values}<td>{esc(finding["message"])}{fix}'
@@ -217,8 +228,9 @@ def _headline_facts(dataset: Dataset) -> str:
     parts = []
     for column in _FACT_COLUMNS[:4]:
         values = [v for v, _ in (_fact(f, column) for f in dataset.files) if v is not None]
-        if values:
-            parts.append(f"{_count_text(values[-1])} {column[0]}")
+        if values:  # the file's word, or both words where metadata and data file disagree
+            told = "≠".join(dict.fromkeys(_count_text(v) for v in values))
+            parts.append(f"{told} {column[0]}")
     formats = [str(f["facts"]["format"]) for f in dataset.files if (f.get("facts") or {}).get("format")]
     return " · ".join([*formats, *parts])
 
