@@ -15,6 +15,9 @@ APP = "omix-ingest"
 DATA_DIR_ENV = "OMIX_DATA_DIR"
 CONFIG_DIR_ENV = "OMIX_CONFIG_DIR"
 CACHE_DIR_ENV = "OMIX_CACHE_DIR"
+# The ontology indexes can live apart from the rest of the cache: they are large, slow to build and shared by
+# every project (and by test sessions, which otherwise get a fresh cache each test).
+ONTOLOGY_DIR_ENV = "OMIX_ONTOLOGY_DIR"
 
 
 def data_dir(override: Path | None = None) -> Path:
@@ -32,3 +35,8 @@ def config_dir() -> Path:
 def cache_dir() -> Path:
     env = os.environ.get(CACHE_DIR_ENV)
     return Path(env) if env else Path(platformdirs.user_cache_dir(APP))
+
+
+def ontology_dir() -> Path:
+    env = os.environ.get(ONTOLOGY_DIR_ENV)
+    return Path(env) if env else cache_dir() / "ontologies"

@@ -14,6 +14,9 @@ FIXTURES = ROOT / "fixtures"
 TEMPLATES = FIXTURES / "templates"
 SINGLE_CELL = TEMPLATES / "single_cell_rnaseq_omixatlas.files.schema.json"
 METADATA = FIXTURES / "metadata"
+# Ontology indexes take half a minute to build and never change for one package version: every test (and both
+# xdist workers, which take turns through a lock) shares one set in an ignored folder of the checkout.
+ONTOLOGY_CACHE = ROOT / ".test-envs" / "ontologies"
 
 
 @dataclass
@@ -60,6 +63,7 @@ def isolated_state(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("OMIX_CONFIG_DIR", str(home / "config"))
     monkeypatch.setenv("OMIX_DATA_DIR", str(home / "data"))
     monkeypatch.setenv("OMIX_CACHE_DIR", str(home / "cache"))
+    monkeypatch.setenv("OMIX_ONTOLOGY_DIR", str(ONTOLOGY_CACHE))
     monkeypatch.delenv("OMIX_DOCS_URL", raising=False)  # reports link to the default docs site unless a test says
     return home
 

@@ -43,7 +43,7 @@ def test_dataframe_uses_schema_field_names(tmp_path):
     doc["organism"] = ["Human"]
     write_json(tmp_path / "GSE12_GPL1.json", doc)
     frame = validate_datasets(SINGLE_CELL, tmp_path).to_dataframe()
-    assert frame[["Field", "Original Name", "code"]].values.tolist() == [["curated_organism", "organism", "OMX201"]]
+    assert frame[["Field", "Original Name", "code"]].values.tolist() == [["curated_organism", "organism", "OMX209"]]
 
 
 def test_empty_report_gives_an_empty_frame_with_the_columns():

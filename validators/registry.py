@@ -16,6 +16,7 @@ from typing import Protocol, runtime_checkable
 from validators.core.context import Fact, ValidationContext
 from validators.core.kinds import UNSUPPORTED_FILE
 from validators.core.model import Finding, Rule, Severity
+from validators.core.ontology_source import OntologyCatalog
 from validators.core.rulepack import RulePack
 from validators.core.template import Template
 from validators.core.unreadable import ReadLimits
@@ -115,6 +116,7 @@ def validation_context(
     limits: ReadLimits | None = None,
     scope: str | None = None,
     sample_templates: Mapping[str, Template] | None = None,
+    ontologies: OntologyCatalog | None = None,
 ) -> ValidationContext:
     """A context wired to the built-in families: sample tables are checked by the datasets family's checker."""
     return ValidationContext(
@@ -124,4 +126,5 @@ def validation_context(
         scope,
         sample_templates=dict(sample_templates or {}),
         column_check_builder=samples.SampleChecker,
+        ontologies=ontologies,
     )

@@ -287,7 +287,7 @@ class Gate:
             raise UsageError("name at least one dataset id to move")
         self.backend.schemas(source)  # an unknown source is a usage error before any run is recorded
         config = self.run_config(destination, RunRequest(scope="advanced"))
-        ctx = validation_context(config.template, config.rule_pack, config.limits)
+        ctx = validation_context(config.template, config.rule_pack, config.limits, ontologies=config.ontologies)
         refused: dict[str, str] = {}
         for dataset_id in dataset_ids:
             metadata = self.backend.metadata(source, dataset_id)

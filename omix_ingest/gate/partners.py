@@ -33,7 +33,9 @@ CONSISTENCY_CODES = ("OMX610", "OMX611")
 
 
 def _context(config: RunConfig) -> ValidationContext:
-    return validation_context(config.template, config.rule_pack, config.limits, "advanced", config.sample_templates)
+    return validation_context(
+        config.template, config.rule_pack, config.limits, "advanced", config.sample_templates, config.ontologies
+    )
 
 
 def _stored_metadata_facts(backend: Backend, atlas: str, dataset_id: str, ctx: ValidationContext) -> dict[str, Any]:

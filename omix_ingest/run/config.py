@@ -19,10 +19,12 @@ from omix_ingest import __version__
 from omix_ingest.backend import AtlasSchemas
 from omix_ingest.errors import UsageError
 from omix_ingest.run.config_file import Config
+from omix_ingest.run.ontologies import run_ontologies, used_ontologies
 from omix_ingest.run.packs import resolve_rule_pack, rule_pack_sha256
 from omix_ingest.run.selection import Selection
 from omix_ingest.run.templates import TemplateSource, as_template
 from validators.core.model import Severity
+from validators.core.ontology_source import OntologyCatalog
 from validators.core.rulepack import RulePack
 from validators.core.template import Template, load_template
 from validators.core.unreadable import ReadLimits
@@ -91,6 +93,8 @@ class RunConfig:
     scope: str = "advanced"  # "basic", "advanced", or "file": each file's __index__.validation_check decides
     limits: ReadLimits = field(default_factory=ReadLimits)
     jobs: int = field(default_factory=default_jobs)
+    # The offline ontologies the pack's fields are checked against; their versions are part of `describe`.
+    ontologies: OntologyCatalog | None = None
 
     @property
     def forced_scope(self) -> str | None:
@@ -112,7 +116,18 @@ class RunConfig:
             "template_sha256": self.template.sha256 if self.template else None,
             "rule_pack": {"name": pack.name, "sha256": rule_pack_sha256(pack)} if pack else None,
             "sample_templates": {fmt: t.sha256 for fmt, t in sorted(self.sample_templates.items())},
+            "ontologies": self._ontologies_checked(),
         }
+
+    def _ontologies_checked(self) -> dict[str, Any] | None:
+        """Which ontology (name and version) each pack field was checked against; a version of None means the
+        pack's own lists only, as the offline source is not installed."""
+        names = used_ontologies(self.rule_pack)
+        if not names:
+            return None
+        if self.ontologies is None:
+            return {"source": None, "versions": dict.fromkeys(names)}
+        return self.ontologies.describe(names)
 
 
 def _split(values: Sequence[str]) -> list[str]:
@@ -196,11 +211,13 @@ def resolve_run_config(
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     template, samples = _templates(request, config, defaults, source, data_type)
+    pack = _rule_pack(request, config, defaults)
     jobs = request.jobs if request.jobs is not None else config.get("jobs")
     return RunConfig(
         template=template,
         sample_templates=samples,
-        rule_pack=_rule_pack(request, config, defaults),
+        rule_pack=pack,
+        ontologies=run_ontologies(pack, build=template is not None or bool(samples)),
         selection=_selection(request, config),
         fail_on=fail_on,
         scope=scope,

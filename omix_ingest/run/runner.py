@@ -188,7 +188,12 @@ def _unchecked(entry: PlannedFile) -> Finding | None:
 
 def run_validation(plan: Plan, config: RunConfig, validators: Sequence[Validator]) -> Report:
     ctx = validation_context(
-        config.template, config.rule_pack, config.limits, config.forced_scope, config.sample_templates
+        config.template,
+        config.rule_pack,
+        config.limits,
+        config.forced_scope,
+        config.sample_templates,
+        ontologies=config.ontologies,
     )
     # Files named on the command line or in a data folder are always inspected: when no validator checks their
     # format, that is a finding (OMX914). Unclaimed files met while walking a plain folder (a README) are skipped.

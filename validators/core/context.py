@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from validators.core.model import Finding
+from validators.core.ontology_source import OntologyCatalog
 from validators.core.rulepack import RulePack
 from validators.core.template import Template
 from validators.core.unreadable import ReadLimits
@@ -39,8 +40,9 @@ class ColumnCheck(Protocol):
     ) -> Iterator[Finding]: ...
 
 
-# Builds the column check for one sample-level template: (template, rule pack, required original names).
-ColumnCheckBuilder = Callable[[Template, RulePack | None, Sequence[str]], ColumnCheck]
+# Builds the column check for one sample-level template: (template, rule pack, required original names, the
+# offline ontologies).
+ColumnCheckBuilder = Callable[[Template, RulePack | None, Sequence[str], OntologyCatalog | None], ColumnCheck]
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ class ValidationContext:
     # The atlas's sample-level templates by data format ("h5ad", "gct", "gctx"), when known.
     sample_templates: Mapping[str, Template] = field(default_factory=dict)
     column_check_builder: ColumnCheckBuilder | None = None
+    # The offline ontologies the rule pack's fields are checked against (None: the pack's lists only).
+    ontologies: OntologyCatalog | None = None
     _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -81,7 +85,7 @@ class ValidationContext:
         checkers = {}
         for data_format, template in self.sample_templates.items():
             if id(template) not in built:
-                built[id(template)] = self.column_check_builder(template, self.rule_pack, required)
+                built[id(template)] = self.column_check_builder(template, self.rule_pack, required, self.ontologies)
             checkers[data_format] = built[id(template)]
         return checkers
 

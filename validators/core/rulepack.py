@@ -7,6 +7,7 @@ original names differ. A pack that does not load is a `RulePackError` naming the
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Mapping
@@ -16,84 +17,11 @@ from typing import Any
 
 import yaml
 
+from validators.core.rulepack_schema import PACK_SCHEMA
+
 
 class RulePackError(Exception):
     """The rule pack cannot be used (YAML syntax, unknown keys, missing vocabulary). A usage error."""
-
-
-PACK_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["name"],
-    "properties": {
-        "name": {"type": "string", "minLength": 1},
-        "description": {"type": "string"},
-        "version": {"type": ["integer", "string"]},
-        "required": {"type": "array", "items": {"type": "string"}},
-        "user_fields": {"type": "array", "items": {"type": "string"}},
-        "sample_required": {"type": "array", "items": {"type": "string"}},
-        "nan_like": {"type": "array", "items": {"type": "string"}},
-        "severities": {
-            "type": "object",
-            "propertyNames": {"pattern": "^OMX[0-9]{3}$"},
-            "additionalProperties": {"enum": ["error", "warning", "info"]},
-        },
-        "vocabularies": {"type": "object", "additionalProperties": {"type": "string"}},
-        "tables": {"type": "object", "additionalProperties": {"type": "string"}},
-        "fields": {
-            "type": "object",
-            "additionalProperties": {
-                "type": "object",
-                "additionalProperties": False,
-                "properties": {
-                    "vocabulary": {"type": "string"},
-                    "vocabulary_severity": {"enum": ["error", "warning", "info"]},
-                    "pattern": {"type": "string"},
-                    "range": {
-                        "type": "object",
-                        "additionalProperties": False,
-                        "properties": {
-                            "min": {"type": ["number", "string"]},
-                            "max": {"type": ["number", "string"]},
-                            "integer": {"type": "boolean"},
-                        },
-                    },
-                    "allow": {"type": "array", "items": {"type": "string"}},
-                    "defaults": {"type": "array", "items": {"type": "string"}},
-                },
-            },
-        },
-        "consistency": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "sample_count": {"type": "string"},
-                "cell_count": {"type": "string"},
-                "data_type": {"type": "string"},
-                "data_type_formats": {
-                    "type": "object",
-                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
-                },
-            },
-        },
-        "cross_field": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["name", "table", "key", "attribute", "field"],
-                "properties": {
-                    "name": {"type": "string"},
-                    "table": {"type": "string"},
-                    "key": {"type": "string"},
-                    "attribute": {"type": "string"},
-                    "field": {"type": "string"},
-                    "severity": {"enum": ["error", "warning", "info"]},
-                },
-            },
-        },
-    },
-}
 
 
 def fold(text: str) -> str:
@@ -123,8 +51,12 @@ class Table:
 @dataclass(frozen=True)
 class FieldRule:
     field: str
-    vocabulary: str | None = None
-    vocabulary_severity: str | None = None
+    vocabularies: tuple[str, ...] = ()  # the pack's own lists, names into RulePack.vocabularies
+    vocabulary_severity: str | None = None  # the severity of an unknown term (also `match.unknown`)
+    ontology: str | None = None  # an offline ontology the values are checked against, beside the lists
+    under: tuple[str, ...] = ()  # term ids: values must be one of them or below one of them
+    # Match kind (see rulepack_schema.MATCH_KINDS) → severity, or "accept" for no finding.
+    match: Mapping[str, str] = dataclasses.field(default_factory=dict)
     pattern: str | None = None
     minimum: float | None = None
     maximum: float | None = None
@@ -242,12 +174,14 @@ class _PackSource:
 
 
 def load_rule_pack(path: Path) -> RulePack:
-    """Parse and check a pack; vocabulary and table paths are relative to the pack file."""
-    source, raw = _read_pack(path)
-    base = path.parent
-    vocabularies = {n: _read_vocabulary(base / p, n, source.where) for n, p in (raw.get("vocabularies") or {}).items()}
-    tables = {n: _read_table(base / p, n, source.where) for n, p in (raw.get("tables") or {}).items()}
-    field_rules = [_field_rule(source, name, spec, vocabularies) for name, spec in (raw.get("fields") or {}).items()]
+    """Parse and check a pack (and the pack it extends); vocabulary and table paths are relative to the pack file
+    that names them."""
+    source, raw = _resolved_pack(path, ())
+    vocabularies = {n: _read_vocabulary(Path(p), n, source.where) for n, p in (raw.get("vocabularies") or {}).items()}
+    tables = {n: _read_table(Path(p), n, source.where) for n, p in (raw.get("tables") or {}).items()}
+    field_rules = [
+        _field_rule(source, name, spec, vocabularies) for name, spec in (raw.get("fields") or {}).items() if spec
+    ]
     cross = [_cross_field_rule(source, i, spec, tables) for i, spec in enumerate(raw.get("cross_field") or [])]
     return RulePack(
         consistency=_consistency_rules(raw.get("consistency") or {}),
@@ -263,6 +197,59 @@ def load_rule_pack(path: Path) -> RulePack:
         tables=tables,
         severities=dict(raw.get("severities") or {}),
     )
+
+
+# Keys whose mappings a pack that extends another merges into its base's (by key); any other key replaces.
+_MERGED = ("vocabularies", "tables", "severities", "consistency")
+
+
+def _resolved_pack(path: Path, seen: tuple[Path, ...]) -> tuple[_PackSource, dict[str, Any]]:
+    """The pack's checked YAML with file paths made absolute, merged over the pack it `extends`."""
+    source, raw = _read_pack(path)
+    for key in ("vocabularies", "tables"):
+        if raw.get(key):
+            raw[key] = {n: str(path.parent / p) for n, p in raw[key].items()}
+    base_name = raw.pop("extends", None)
+    if base_name is None:
+        return source, raw
+    base_path = _base_pack_path(source, base_name, path)
+    if base_path.resolve() in seen or base_path.resolve() == path.resolve():
+        raise source.error(["extends"], f"extends: {base_name!r} extends this pack again (a cycle)")
+    _, base = _resolved_pack(base_path, (*seen, path.resolve()))
+    merged = {**base, **raw}
+    for key in _MERGED:
+        if key in base and key in raw:
+            merged[key] = {**base[key], **raw[key]}
+    if "fields" in raw:
+        fields = dict(base.get("fields") or {})
+        for name, spec in (raw["fields"] or {}).items():
+            fields[name] = None if spec is None else _merged_field(fields.get(name) or {}, spec)
+        merged["fields"] = fields
+    return source, merged
+
+
+def _merged_field(base: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    """A field rule overridden key by key; `match` severities merge too, and a new `vocabulary_severity` is the
+    unknown-term severity whatever the base said."""
+    merged = {**base, **spec}
+    match = {**(base.get("match") or {}), **(spec.get("match") or {})}
+    if "vocabulary_severity" in spec and "unknown" not in (spec.get("match") or {}):
+        match.pop("unknown", None)
+    if match:
+        merged["match"] = match
+    return merged
+
+
+def _base_pack_path(source: _PackSource, name: str, path: Path) -> Path:
+    """A bundled pack by name (`polly-default`) or a file relative to the extending pack."""
+    import rules
+
+    bundled = rules.pack_path(name) if "/" not in name and not name.endswith((".yaml", ".yml")) else None
+    candidate = bundled or path.parent / name
+    if not candidate.is_file():
+        known = ", ".join(rules.bundled_packs())
+        raise source.error(["extends"], f"extends: {name!r} is neither a bundled pack ({known}) nor a file")
+    return candidate
 
 
 def _read_pack(path: Path) -> tuple[_PackSource, dict[str, Any]]:
@@ -297,8 +284,13 @@ def _field_rule(
 ) -> FieldRule:
     rng = spec.get("range") or {}
     vocab = spec.get("vocabulary")
-    if vocab is not None and vocab not in vocabularies:
-        raise source.error(["fields", name, "vocabulary"], f"fields.{name}: unknown vocabulary {vocab!r}")
+    names = (vocab,) if isinstance(vocab, str) else tuple(vocab or ())
+    for vocab_name in names:
+        if vocab_name not in vocabularies:
+            raise source.error(["fields", name, "vocabulary"], f"fields.{name}: unknown vocabulary {vocab_name!r}")
+    match = dict(spec.get("match") or {})
+    if spec.get("vocabulary_severity"):
+        match.setdefault("unknown", spec["vocabulary_severity"])
     pattern = spec.get("pattern")
     if pattern is not None:
         try:
@@ -308,8 +300,11 @@ def _field_rule(
             raise source.error(["fields", name, "pattern"], message) from None
     return FieldRule(
         field=name,
-        vocabulary=vocab,
-        vocabulary_severity=spec.get("vocabulary_severity"),
+        vocabularies=names,
+        vocabulary_severity=match.get("unknown") if match.get("unknown") != "accept" else None,
+        ontology=spec.get("ontology"),
+        under=tuple(spec.get("under") or ()),
+        match=match,
         pattern=pattern,
         minimum=_number(rng.get("min"), f"{source.where}: fields.{name}.range.min"),
         maximum=_number(rng.get("max"), f"{source.where}: fields.{name}.range.max"),

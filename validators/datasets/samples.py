@@ -12,9 +12,13 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from validators.core.model import Finding, Location, Rule, Severity
-from validators.core.rulepack import RulePack, fold
+from validators.core.ontology_source import OntologyCatalog
+from validators.core.rulepack import FieldRule, RulePack
 from validators.core.template import Field, Template
-from validators.values.rules import NAN_LIKE, NOT_IN_VOCABULARY, SURROUNDING_SPACE, VOCABULARY_CASE
+from validators.values.checks import field_terms
+from validators.values.rules import NAN_LIKE, NOT_IN_VOCABULARY, SURROUNDING_SPACE
+from validators.values.term_findings import term_finding
+from validators.values.terms import Match, TermResolver
 
 MISSING_COLUMN = Rule(
     "OMX620",
@@ -69,21 +73,24 @@ def _is_type(value: Any, field_type: str) -> bool:
 class SampleChecker:
     """A sample-level template plus a rule pack, compiled into one pandera schema per column."""
 
-    def __init__(self, template: Template, pack: RulePack | None, required: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        template: Template,
+        pack: RulePack | None,
+        required: Sequence[str] = (),
+        ontologies: OntologyCatalog | None = None,
+    ) -> None:
         self.template = template
         self.pack = pack
         self.required = [f for f in (template.lookup(n) for n in required) if f is not None]
         self.nan_like = frozenset(pack.nan_like) if pack else frozenset()
-        self.vocabularies: dict[str, tuple[frozenset[str], Mapping[str, str], str, Severity | None]] = {}
+        # Original column name → (the field's rule, its vocabulary): the same resolver as at dataset level.
+        self.vocabularies: dict[str, tuple[FieldRule, TermResolver]] = {}
         for rule in pack.fields if pack else ():
             field = template.lookup(rule.field)
-            if field is None or rule.vocabulary is None:
-                continue
-            vocab = pack.vocabularies[rule.vocabulary] if pack else None
-            if vocab is not None:
-                accepted = frozenset({*vocab.terms, *rule.allow, *rule.defaults})
-                severity = Severity.parse(rule.vocabulary_severity) if rule.vocabulary_severity else None
-                self.vocabularies[field.original_name] = (accepted, vocab.folded, vocab.name, severity)
+            terms = field_terms(pack, rule, ontologies) if pack is not None and field is not None else None
+            if field is not None and terms is not None:
+                self.vocabularies[field.original_name] = (rule, terms)
 
     def _schema(self, field: Field) -> Any:
         import pandera.pandas as pa
@@ -96,8 +103,13 @@ class SampleChecker:
         ]
         vocabulary = self.vocabularies.get(field.original_name)
         if vocabulary is not None:
-            accepted = vocabulary[0] | nan_like
-            checks.append(pa.Check(lambda s: s.isin(accepted), name=NOT_IN_VOCABULARY.code))
+            rule, terms = vocabulary
+            allowed = frozenset({*rule.allow, *rule.defaults}) | nan_like
+
+            def passes(value: Any) -> bool:
+                return not isinstance(value, str) or value in allowed or terms.resolve(value).match is Match.EXACT
+
+            checks.append(pa.Check(lambda s: s.map(passes), name=NOT_IN_VOCABULARY.code))
         return pa.DataFrameSchema({field.original_name: pa.Column(checks=checks, nullable=True, coerce=False)})
 
     def check_columns(
@@ -145,11 +157,7 @@ class SampleChecker:
             elif code == COLUMN_TYPE.code:
                 yield COLUMN_TYPE.finding(display, where, key=field.original_name, expected=field.type, value=value)
             elif code == NOT_IN_VOCABULARY.code and value not in self.nan_like:
-                _, folded, name, severity = self.vocabularies[field.original_name]
-                right = folded.get(fold(str(value)))
-                if right is not None:
-                    yield VOCABULARY_CASE.finding(
-                        display, where, value=value, vocabulary=name, term=right, fix=f'write "{right}"'
-                    )
-                else:
-                    yield NOT_IN_VOCABULARY.finding(display, where, value=value, vocabulary=name, severity=severity)
+                rule, terms = self.vocabularies[field.original_name]
+                finding = term_finding(terms, rule, str(value), display, lambda: where)
+                if finding is not None:
+                    yield finding

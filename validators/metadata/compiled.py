@@ -17,7 +17,9 @@ def compiled_template(ctx: ValidationContext) -> CompiledTemplate | None:
 
 def value_checker(ctx: ValidationContext) -> ValueChecker | None:
     template, pack = ctx.template, ctx.rule_pack
-    return ctx.memo("value_checker", lambda: ValueChecker(pack, template) if template and pack else None)
+    return ctx.memo(
+        "value_checker", lambda: ValueChecker(pack, template, ctx.ontologies) if template and pack else None
+    )
 
 
 def structure_test(ctx: ValidationContext) -> Any:

@@ -60,8 +60,8 @@ def _tighten_field(prop: dict[str, Any], checks: FieldChecks) -> None:
     """The field's vocabulary (text), range (numbers) and "no default beside other values" (arrays)."""
     rule = checks.rule
     item = _item_schema(prop)
-    if checks.vocabulary is not None and checks.field_type == "text":
-        accepted = {*checks.vocabulary.terms, *rule.allow, *rule.defaults}
+    if checks.terms is not None and not checks.terms_in_python and checks.field_type == "text":
+        accepted = {*checks.terms.terms, *rule.allow, *rule.defaults}
         item.setdefault("allOf", []).append({"enum": sorted(accepted)})
     if checks.field_type in ("integer", "float"):
         bounds: dict[str, Any] = {}

@@ -6,7 +6,6 @@ Checks only look at values of the right JSON type; type problems belong to templ
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import re
@@ -16,24 +15,24 @@ from typing import Any
 
 from validators.core.jsonread import pointer
 from validators.core.model import Finding, Location, Severity
-from validators.core.rulepack import CrossFieldRule, FieldRule, RulePack, Vocabulary, fold
+from validators.core.ontology_source import OntologyCatalog
+from validators.core.rulepack import CrossFieldRule, FieldRule, RulePack
 from validators.core.template import INDEX_KEY, Template
 from validators.values import accept
 from validators.values.rules import (
     CROSS_FIELD,
     DEFAULT_MIXED,
     NAN_LIKE,
-    NOT_IN_VOCABULARY,
     OUT_OF_RANGE,
     PATTERN_MISMATCH,
     RULES,
     SURROUNDING_SPACE,
-    VOCABULARY_CASE,
 )
+from validators.values.term_findings import term_finding
+from validators.values.terms import TermResolver
 
 __all__ = ["RULES", "FieldChecks", "ValueChecker"]
 
-CLOSE_MATCH_MEMO = 10_000  # closest-term answers kept (bounded memory)
 # Where a JSON Pointer is in the document being checked; built only for findings.
 Locate = Callable[[str], Location]
 
@@ -62,18 +61,31 @@ class FieldChecks:
 
     key: str
     rule: FieldRule
-    vocabulary: Vocabulary | None
-    unknown_term_severity: Severity | None
+    terms: TermResolver | None
     pattern: re.Pattern[str] | None
     field_type: str
+
+    @property
+    def terms_in_python(self) -> bool:
+        """An ontology is too large for the accept schema's enum: its terms are always checked here."""
+        return self.terms is not None and self.terms.ontology is not None
+
+
+def field_terms(pack: RulePack, rule: FieldRule, catalog: OntologyCatalog | None) -> TermResolver | None:
+    """The resolver for a field's vocabulary: the pack's lists plus its ontology, when the catalog has it."""
+    if not rule.vocabularies and rule.ontology is None:
+        return None
+    ontology = catalog.index(rule.ontology) if catalog is not None and rule.ontology else None
+    lists = [pack.vocabularies[name] for name in rule.vocabularies]
+    missing = rule.ontology if ontology is None else None
+    return TermResolver(lists, ontology, frozenset(rule.under), missing_ontology=missing)
 
 
 class ValueChecker:
     """A rule pack compiled against one template; `check` runs every value rule on one document."""
 
-    def __init__(self, pack: RulePack, template: Template) -> None:
+    def __init__(self, pack: RulePack, template: Template, ontologies: OntologyCatalog | None = None) -> None:
         self.pack = pack
-        self._close: dict[tuple[str, str], list[str]] = {}
         self.nan_like = frozenset(pack.nan_like)
         self.fields: list[FieldChecks] = []
         for rule in pack.fields:
@@ -84,19 +96,19 @@ class ValueChecker:
                 FieldChecks(
                     key=field.original_name,
                     rule=rule,
-                    vocabulary=pack.vocabularies[rule.vocabulary] if rule.vocabulary else None,
-                    unknown_term_severity=Severity.parse(rule.vocabulary_severity)
-                    if rule.vocabulary_severity
-                    else None,
+                    terms=field_terms(pack, rule, ontologies),
                     pattern=re.compile(rule.pattern) if rule.pattern else None,
                     field_type=field.type,
                 )
             )
-        # What the accept schema cannot express: patterns (regex dialects differ) and ranges on text fields.
+        self._by_key = {c.key: c for c in self.fields}
+        # What the accept schema cannot express: patterns (regex dialects differ), ranges on text fields, and
+        # ontology terms.
         self.residual = [
             c
             for c in self.fields
             if c.pattern is not None
+            or c.terms_in_python
             or (c.field_type == "text" and (c.rule.minimum is not None or c.rule.maximum is not None or c.rule.integer))
         ]
         self.cross: list[tuple[CrossFieldRule, str, str]] = []
@@ -134,11 +146,23 @@ class ValueChecker:
             if not isinstance(item, str):
                 continue
             if item in self.nan_like:
-                yield NAN_LIKE.finding(display, locate(_at(where)), value=item, fix='write "None"')
+                yield NAN_LIKE.finding(display, locate(_at(where)), value=item, fix=self._missing_value_fix(key))
             elif item != item.strip():
                 yield SURROUNDING_SPACE.finding(
                     display, locate(_at(where)), value=item, fix=f"write {json.dumps(item.strip(), ensure_ascii=False)}"
                 )
+
+    def _missing_value_fix(self, key: str) -> str:
+        """What to write for a missing value, such that it passes: the field's default, else one of its terms,
+        else Polly's "None"."""
+        checks = self._by_key.get(key)
+        if checks is not None and checks.rule.defaults:
+            return f"write {json.dumps(checks.rule.defaults[0], ensure_ascii=False)}"
+        if checks is not None and checks.terms is not None:
+            examples = sorted(checks.terms.terms)[:3]
+            listed = f" (such as {', '.join(json.dumps(e, ensure_ascii=False) for e in examples)})" if examples else ""
+            return f"write the right {checks.terms.name} term{listed}"
+        return 'write "None"'
 
     def accept_schema(self, structural: dict[str, Any]) -> dict[str, Any]:
         """The structural schema tightened with every value rule JSON Schema can express exactly (see `accept`)."""
@@ -165,8 +189,10 @@ class ValueChecker:
         self, checks: FieldChecks, item: Any, ptr: _Where, display: str, locate: Locate, *, residual_only: bool
     ) -> Iterator[Finding]:
         rule = checks.rule
-        if checks.vocabulary is not None and isinstance(item, str) and not residual_only:
-            yield from self._check_term(checks, item, ptr, display, locate)
+        if checks.terms is not None and isinstance(item, str) and (not residual_only or checks.terms_in_python):
+            finding = term_finding(checks.terms, checks.rule, item, display, lambda: locate(_at(ptr)))
+            if finding is not None:
+                yield finding
         if checks.pattern is not None and isinstance(item, str) and not checks.pattern.fullmatch(item):
             yield PATTERN_MISMATCH.finding(display, locate(_at(ptr)), value=item, pattern=checks.pattern.pattern)
         numeric_range = rule.minimum is not None or rule.maximum is not None or rule.integer
@@ -190,43 +216,6 @@ class ValueChecker:
                 values=", ".join(repr(o) for o in others),
                 fix=f"write {json.dumps(others or used[:1], ensure_ascii=False)}",
             )
-
-    def _check_term(
-        self, checks: FieldChecks, item: str, ptr: _Where, display: str, locate: Locate
-    ) -> Iterator[Finding]:
-        vocab = checks.vocabulary
-        if vocab is None or item in vocab.terms:
-            return
-        right = vocab.folded.get(fold(item))
-        if right is not None:
-            yield VOCABULARY_CASE.finding(
-                display,
-                locate(_at(ptr)),
-                value=item,
-                vocabulary=vocab.name,
-                term=right,
-                fix=f"write {json.dumps(right, ensure_ascii=False)}",
-            )
-            return
-        close = self._closest(vocab, item)
-        fix = f"did you mean {json.dumps(close[0], ensure_ascii=False)}?" if close else None
-        yield NOT_IN_VOCABULARY.finding(
-            display,
-            locate(_at(ptr)),
-            value=item,
-            vocabulary=vocab.name,
-            severity=checks.unknown_term_severity,
-            fix=fix,
-        )
-
-    def _closest(self, vocab: Vocabulary, item: str) -> list[str]:
-        """The closest term (difflib), remembered: a warning-heavy folder repeats the same unknown terms."""
-        key = (vocab.name, item)
-        if key not in self._close:
-            if len(self._close) > CLOSE_MATCH_MEMO:
-                self._close.clear()
-            self._close[key] = difflib.get_close_matches(item, vocab.terms, n=1, cutoff=0.8)
-        return self._close[key]
 
     def _check_range(
         self, checks: FieldChecks, item: Any, ptr: _Where, display: str, locate: Locate

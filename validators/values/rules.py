@@ -55,7 +55,7 @@ NAN_LIKE = Rule(
     "nan-like-value",
     Severity.ERROR,
     'Missing value written as a "nan"-like string',
-    '{value!r} stands for a missing value; write "None" instead',
+    "{value!r} stands for a missing value",
     'Strings such as "nan", "NA", "null" or "" come from spreadsheet and pandas exports. The atlas indexes '
     'them as real terms. Polly\'s convention for "not applicable" is the string "None".',
     bad='"tissue": ["nan"]',
@@ -94,6 +94,53 @@ SURROUNDING_SPACE = Rule(
     good='"tissue": ["liver"]',
 )
 
+TERM_SYNONYM = Rule(
+    "OMX209",
+    "term-is-synonym",
+    Severity.ERROR,
+    "Synonym or common name instead of the preferred label",
+    "{value!r} is a synonym in {vocabulary}; the preferred label is {labels}",
+    'Ontologies list many names for one concept ("human", "flu"); the atlas indexes only the preferred '
+    "label, so a synonym splits one concept into several facet values. The rule pack decides whether this is an "
+    "error or a warning for each field.",
+    bad='"curated_organism": ["human"]',
+    good='"curated_organism": ["Homo sapiens"]',
+)
+TERM_ID_FOR_LABEL = Rule(
+    "OMX210",
+    "term-id-instead-of-label",
+    Severity.ERROR,
+    "Ontology term id written instead of its label",
+    "{value!r} is the id of the {vocabulary} term {labels}",
+    "Curated fields hold labels, not identifiers: filters and searches compare the label. The rule pack may "
+    "accept ids (CURIEs) for a field; otherwise write the label the id stands for.",
+    bad='"curated_organism": ["NCBITaxon:9606"]',
+    good='"curated_organism": ["Homo sapiens"]',
+)
+DEPRECATED_TERM = Rule(
+    "OMX211",
+    "deprecated-term",
+    Severity.ERROR,
+    "Deprecated ontology term",
+    "{value!r} is the label of the deprecated {vocabulary} term {term_id}{replacement}",
+    "Ontologies retire terms that were wrong or duplicated, and usually name the term that replaces them. A "
+    "retired term no longer groups with current data.",
+    bad='"curated_cell_type": ["bone matrix secreting cell"]',
+    good='"curated_cell_type": ["osteoblast"]',
+)
+TERM_OUTSIDE_BRANCH = Rule(
+    "OMX212",
+    "term-outside-branch",
+    Severity.ERROR,
+    "Ontology term from the wrong branch",
+    "{value!r} is a {vocabulary} term ({term_id}) but not under {under}",
+    "Some fields take only part of an ontology: a tissue is an anatomical entity, a cell type is a cell. A real "
+    "term from elsewhere in the ontology (a developmental stage in a tissue field) is still the wrong kind of "
+    "value.",
+    bad='"curated_tissue": ["life cycle"]',
+    good='"curated_tissue": ["liver"]',
+)
+
 RULES = (
     NOT_IN_VOCABULARY,
     VOCABULARY_CASE,
@@ -103,4 +150,8 @@ RULES = (
     DEFAULT_MIXED,
     CROSS_FIELD,
     SURROUNDING_SPACE,
+    TERM_SYNONYM,
+    TERM_ID_FOR_LABEL,
+    DEPRECATED_TERM,
+    TERM_OUTSIDE_BRANCH,
 )

@@ -1,0 +1,90 @@
+"""From how a value relates to its field's vocabulary to the finding a curator reads, at the pack's severity.
+
+Every hint names a value that passes: the preferred label, the replacement of a deprecated term, or the closest
+labels when nothing is known.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from validators.core.model import Finding, Location, Rule, Severity
+from validators.core.rulepack import FieldRule
+from validators.values.rules import (
+    DEPRECATED_TERM,
+    NOT_IN_VOCABULARY,
+    TERM_ID_FOR_LABEL,
+    TERM_OUTSIDE_BRANCH,
+    TERM_SYNONYM,
+    VOCABULARY_CASE,
+)
+from validators.values.terms import Match, Resolution, TermResolver
+
+RULE_OF: dict[Match, Rule] = {
+    Match.CASE: VOCABULARY_CASE,
+    Match.SYNONYM: TERM_SYNONYM,
+    Match.CURIE: TERM_ID_FOR_LABEL,
+    Match.DEPRECATED: DEPRECATED_TERM,
+    Match.OUTSIDE: TERM_OUTSIDE_BRANCH,
+    Match.UNKNOWN: NOT_IN_VOCABULARY,
+}
+
+
+def _quoted(labels: tuple[str, ...]) -> str:
+    return " or ".join(json.dumps(label, ensure_ascii=False) for label in labels)
+
+
+def _severity(resolver: TermResolver, rule: FieldRule, match: Match) -> Severity | str | None:
+    """The pack's severity for this kind of match ("accept" for none); an unknown term in a field whose ontology
+    is not installed is at most a warning, since only an excerpt was consulted."""
+    chosen = rule.match.get(match.value)
+    if match is Match.UNKNOWN and resolver.missing_ontology is not None:
+        return "accept" if chosen == "accept" else Severity.WARNING if chosen in (None, "error") else chosen
+    return chosen
+
+
+def term_finding(
+    resolver: TermResolver, rule: FieldRule, value: str, display: str, where: Callable[[], Location]
+) -> Finding | None:
+    """The finding for one curated value, or None when it passes (or the pack accepts its kind of match)."""
+    found = resolver.resolve(value)
+    if found.match is Match.EXACT:
+        return None
+    severity = _severity(resolver, rule, found.match)
+    if severity == "accept":
+        return None
+    level = severity if isinstance(severity, Severity) else Severity.parse(severity) if severity else None
+    return RULE_OF[found.match].finding(
+        display, where(), severity=level, fix=_fix(found), **_parameters(resolver, found, value)
+    )
+
+
+def _fix(found: Resolution) -> str | None:
+    if found.fix is not None:
+        return f"write {json.dumps(found.fix, ensure_ascii=False)}"
+    if found.match is Match.UNKNOWN and found.labels:
+        return f"did you mean {_quoted(found.labels)}?"
+    if found.labels:
+        return f"write one of {_quoted(found.labels)}"
+    if found.match is Match.OUTSIDE:
+        return "write a term from the branch the field requires"
+    return None
+
+
+def _parameters(resolver: TermResolver, found: Resolution, value: str) -> dict[str, str]:
+    vocabulary = resolver.name
+    if resolver.missing_ontology is not None and found.match is Match.UNKNOWN:
+        vocabulary = f"{vocabulary} list ({resolver.missing_ontology} is not installed: omix-ingest[ontology])"
+    params = {"value": value, "vocabulary": vocabulary}
+    if found.match is Match.CASE:
+        params["term"] = found.labels[0] if found.labels else ""
+    elif found.match in (Match.SYNONYM, Match.CURIE):
+        params["labels"] = _quoted(found.labels)
+    elif found.match is Match.DEPRECATED:
+        params["term_id"] = found.term_id or ""
+        params["replacement"] = f"; it is replaced by {_quoted(found.labels)}" if found.labels else ""
+    elif found.match is Match.OUTSIDE:
+        params["term_id"] = found.term_id or ""
+        params["under"] = ", ".join(sorted(resolver.under))
+    return params
