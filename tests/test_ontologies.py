@@ -279,3 +279,17 @@ def test_many_files_in_parallel_workers(run_cli, tmp_path):
     report = run_cli("validate", "--template", SINGLE_CELL, "--format", "json", "-j", "2", folder).json()
     failing = sorted(Path(f["path"]).name for f in report["files"] if f["findings"])
     assert failing == ["GSE0.json", "GSE100.json", "GSE200.json"]
+
+
+def test_null_and_missing_field_hints_never_go_in_a_circle(ctx):
+    """null where text is expected, and a missing required field: the hint writes the field's placeholder only
+    where that placeholder passes ("None" is no data type and no source)."""
+    doc = good_doc("GSE1")
+    doc.update({"kw_data_type": None, "description": None})
+    del doc["dataset_source"]
+    found = {(f.code, f.location.pointer or f.params.get("key")): f.fix for f in findings_for(doc, ctx)}
+    assert found[("OMX106", "/description")] == 'write "None" for a value that does not apply'
+    assert found[("OMX106", "/kw_data_type")] is None
+    assert found[("OMX103", "dataset_source")] == 'add "dataset_source": "..."'
+    doc["description"] = "None"
+    assert [f for f in findings_for(doc, ctx) if f.location.pointer == "/description"] == []

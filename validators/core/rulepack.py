@@ -103,6 +103,16 @@ class RulePack:
     severities: Mapping[str, str] = field(default_factory=dict)
 
 
+def placeholder(rule: FieldRule | None) -> str | None:
+    """What to write when a field does not apply, such that it passes the field's rules: its first default; none
+    at all for a vocabulary field without defaults ("None" is no data type); Polly's "None" for any other field."""
+    if rule is not None and rule.defaults:
+        return rule.defaults[0]
+    if rule is not None and (rule.vocabularies or rule.ontology):
+        return None
+    return "None"
+
+
 def _line_of(text: str, path: list[str | int]) -> int | None:
     """1-based line of the YAML node at `path`, for error messages."""
     try:

@@ -15,7 +15,7 @@ from typing import Any
 
 from validators.core.jsonread import json_kind, pointer
 from validators.core.model import Finding, Location, Rule, Severity
-from validators.core.rulepack import RulePack
+from validators.core.rulepack import RulePack, placeholder
 from validators.core.template import INDEX_KEY, JSON_TYPES, Field, Template
 from validators.metadata.index_block import INDEX_SCHEMA, MISSING_INDEX, translate_index_error
 
@@ -128,8 +128,9 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def type_fix(value: Any, expected: str) -> str | None:
-    """A concrete rewrite for the common mix-ups: "380" → 380, 380 → "380", "true" → true, null → "None"."""
+def type_fix(value: Any, expected: str, missing: str | None = "None") -> str | None:
+    """A concrete rewrite for the common mix-ups: "380" → 380, 380 → "380", "true" → true, null → the field's
+    placeholder for "does not apply" (`missing`; None when no placeholder passes the field's rules)."""
     if expected in ("integer", "number") and isinstance(value, str):
         try:
             number = float(value.strip())
@@ -144,8 +145,8 @@ def type_fix(value: Any, expected: str) -> str | None:
         return f'write "{value}"'
     if expected == "boolean" and isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return f"write {value.strip().lower()}"
-    if expected == "string" and value is None:
-        return 'write "None" for a value that does not apply'
+    if expected == "string" and value is None and missing is not None:
+        return f"write {json.dumps(missing, ensure_ascii=False)} for a value that does not apply"
     return None
 
 
@@ -157,6 +158,8 @@ class CompiledTemplate:
     allowed: dict[str, Field]
     required: tuple[str, ...]
     schema: dict[str, Any]
+    # Original name → what to write when the field does not apply (None: nothing passes but a real value).
+    placeholders: dict[str, str | None]
 
     @classmethod
     def build(cls, template: Template, pack: RulePack | None) -> CompiledTemplate:
@@ -180,7 +183,11 @@ class CompiledTemplate:
             "required": [*required, INDEX_KEY],
             "additionalProperties": False,
         }
-        return cls(template, allowed, tuple(required), schema)
+        rules = {r.field: r for r in (pack.fields if pack else ())}
+        placeholders = {
+            key: placeholder(rules.get(field.name) or rules.get(field.original_name)) for key, field in allowed.items()
+        }
+        return cls(template, allowed, tuple(required), schema, placeholders)
 
     @cached_property
     def detailed_validator(self) -> Any:
@@ -211,6 +218,12 @@ class CompiledTemplate:
             findings += self._translate(str(error.validator), path, error.instance, error.schema, display, where)
         return findings
 
+    def _example(self, key: str, type_: str) -> Any:
+        """A value to add for a missing field: its placeholder for text (or "..." when none passes)."""
+        if type_ == "text":
+            return self.placeholders.get(key, "None") or "..."
+        return _EXAMPLES[type_]
+
     def check_keys(self, doc: dict[str, Any], display: str, locate: Callable[..., Location]) -> list[Finding]:
         """Missing required fields and __index__, and keys the template does not allow (server-managed, written by
         field name, unknown): every finding at the document's root."""
@@ -218,7 +231,7 @@ class CompiledTemplate:
         for key in self.required:
             if key not in doc:
                 wanted = self.allowed[key]
-                example = "[...]" if wanted.is_array else _show(_example(wanted.type))
+                example = "[...]" if wanted.is_array else _show(self._example(key, wanted.type))
                 findings.append(MISSING_FIELD.finding(display, Location(), key=key, fix=f'add "{key}": {example}'))
         if INDEX_KEY not in doc:
             findings.append(MISSING_INDEX.finding(display, Location(), fix="add the default __index__ block"))
@@ -266,7 +279,9 @@ class CompiledTemplate:
         key = str(path[0])
         expected = schema.get("type")
         if validator == "minItems":
-            return [EMPTY_ARRAY.finding(display, where, key=key, fix='write ["None"] when nothing applies')]
+            missing = self.placeholders.get(key, "None")
+            fix = f"write [{json.dumps(missing, ensure_ascii=False)}] when nothing applies" if missing else None
+            return [EMPTY_ARRAY.finding(display, where, key=key, fix=fix)]
         if validator == "type" and expected == "array":
             fix = f"write [{_show(instance)}]" if not isinstance(instance, dict) else None
             return [ARRAY_EXPECTED.finding(display, where, key=key, found=json_kind(instance), fix=fix)]
@@ -282,10 +297,9 @@ class CompiledTemplate:
                 value=_show(instance),
                 found=json_kind(instance),
                 expected=expected_text,
-                fix=type_fix(instance, str(expected)),
+                fix=type_fix(instance, str(expected), self.placeholders.get(key, "None")),
             )
         ]
 
 
-def _example(type_: str) -> Any:
-    return {"text": "None", "integer": 0, "float": 0.0, "boolean": False, "object": {}}[type_]
+_EXAMPLES: dict[str, Any] = {"integer": 0, "float": 0.0, "boolean": False, "object": {}}

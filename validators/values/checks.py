@@ -16,7 +16,7 @@ from typing import Any
 from validators.core.jsonread import pointer
 from validators.core.model import Finding, Location, Severity
 from validators.core.ontology_source import OntologyCatalog
-from validators.core.rulepack import CrossFieldRule, FieldRule, RulePack
+from validators.core.rulepack import CrossFieldRule, FieldRule, RulePack, placeholder
 from validators.core.template import INDEX_KEY, Template
 from validators.values import accept
 from validators.values.rules import (
@@ -153,16 +153,15 @@ class ValueChecker:
                 )
 
     def _missing_value_fix(self, key: str) -> str:
-        """What to write for a missing value, such that it passes: the field's default, else one of its terms,
-        else Polly's "None"."""
+        """What to write for a missing value, such that it passes: the field's placeholder, else one of its
+        terms."""
         checks = self._by_key.get(key)
-        if checks is not None and checks.rule.defaults:
-            return f"write {json.dumps(checks.rule.defaults[0], ensure_ascii=False)}"
-        if checks is not None and checks.terms is not None:
-            examples = sorted(checks.terms.terms)[:3]
-            listed = f" (such as {', '.join(json.dumps(e, ensure_ascii=False) for e in examples)})" if examples else ""
-            return f"write the right {checks.terms.name} term{listed}"
-        return 'write "None"'
+        missing = placeholder(checks.rule if checks is not None else None)
+        if missing is not None:
+            return f"write {json.dumps(missing, ensure_ascii=False)}"
+        examples = sorted(checks.terms.terms)[:3] if checks is not None and checks.terms is not None else []
+        listed = f" (such as {', '.join(json.dumps(e, ensure_ascii=False) for e in examples)})" if examples else ""
+        return f"write the field's real value{listed}"
 
     def accept_schema(self, structural: dict[str, Any]) -> dict[str, Any]:
         """The structural schema tightened with every value rule JSON Schema can express exactly (see `accept`)."""
