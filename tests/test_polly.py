@@ -378,3 +378,29 @@ def test_cli_update_and_move_against_the_emulator(emulator, repo, run_cli, tmp_p
     assert emulator.state.repos[repo].files["GSE1_GPL1.gct"]["metadata"]["description"] == "Revised"
     assert run_cli("move", "--from", repo, "--to", other, "GSE1_GPL1", *remote).code == 0
     assert sorted(emulator.state.repos[other].files) == ["GSE1_GPL1.gct"] and not emulator.state.repos[repo].files
+
+
+@pytest.mark.parametrize("suffix", ["\r", "\r\n", "\n", "  "])
+def test_a_pasted_token_with_a_line_ending_works_and_never_leaks(emulator, repo, run_cli, monkeypatch, suffix):
+    """A token copied from a Windows file ends in CR or CRLF: it is used without it, never echoed."""
+    monkeypatch.setenv("POLLY_REFRESH_TOKEN", POLLY_TOKEN + suffix)
+    result = run_cli("template", "pull", "--atlas", repo, "--backend", "polly", "--api-url", emulator.url)
+    assert result.code == 0, result.err
+    assert POLLY_TOKEN not in result.out + result.err
+
+
+@pytest.mark.parametrize("inner", ["\x07", "\x1b[2J", "é", "\u200b", " "])
+def test_a_token_with_impossible_characters_is_refused_without_showing_it(emulator, repo, run_cli, monkeypatch, inner):
+    monkeypatch.setenv("POLLY_REFRESH_TOKEN", POLLY_TOKEN[:8] + inner + POLLY_TOKEN[8:])
+    result = run_cli("template", "pull", "--atlas", repo, "--backend", "polly", "--api-url", emulator.url)
+    assert result.code == 2
+    assert "POLLY_REFRESH_TOKEN holds characters a token cannot have" in result.err
+    assert POLLY_TOKEN[:8] not in result.err and POLLY_TOKEN[8:] not in result.err and "Traceback" not in result.err
+
+
+def test_redact_masks_the_token_in_any_message(monkeypatch):
+    from omix_ingest.secrets import redact
+
+    monkeypatch.setenv("POLLY_REFRESH_TOKEN", POLLY_TOKEN + "\r\n")
+    assert redact(f"Invalid header value b'{POLLY_TOKEN}\\r\\n'") == "Invalid header value b'***'"
+    assert redact(f"x {POLLY_TOKEN} y") == "x *** y"

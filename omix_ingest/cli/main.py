@@ -12,6 +12,7 @@ import click
 
 from omix_ingest import __version__
 from omix_ingest.errors import USAGE_ERRORS, ExitCode
+from omix_ingest.secrets import redact
 
 # command name → (module, attribute): each command's module is imported only when that command runs, so that
 # `omix validate` in a pre-commit hook does not pay for the gate, the atlas store and the Polly client.
@@ -67,17 +68,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         exc.show()
         return ExitCode.USAGE
     except USAGE_ERRORS as exc:
-        click.echo(f"omix: error: {exc}", err=True)
+        click.echo(redact(f"omix: error: {exc}"), err=True)
         return ExitCode.USAGE
     except OSError as exc:
-        click.echo(f"omix: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+        click.echo(redact(f"omix: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")), err=True)
         return ExitCode.USAGE
     except Exception as exc:
         if os.environ.get("OMIX_DEBUG"):
             traceback.print_exc()
         click.echo(
-            f"omix: internal error: {type(exc).__name__}: {exc}\n"
-            "This is a bug in omix-ingest; set OMIX_DEBUG=1 for the traceback and please report it.",
+            redact(f"omix: internal error: {type(exc).__name__}: {exc}\n")
+            + "This is a bug in omix-ingest; set OMIX_DEBUG=1 for the traceback and please report it.",
             err=True,
         )
         return ExitCode.USAGE

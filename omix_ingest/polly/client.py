@@ -19,9 +19,9 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from omix_ingest import __version__
+from omix_ingest import __version__, secrets
 
-TOKEN_ENV = "POLLY_REFRESH_TOKEN"
+TOKEN_ENV = secrets.TOKEN_ENV
 JSON_API = "application/vnd.api+json"
 DEFAULT_TIMEOUT = (5.0, 60.0)  # connect, read
 RETRYABLE_STATUS = (429, 500, 502, 503, 504)
@@ -118,8 +118,12 @@ class PollyClient:
         backoff: float = 0.5,
     ) -> None:
         token = token or os.environ.get(TOKEN_ENV)
-        if not token:
+        if not token or not token.strip():
             raise PollyAuthError(401, "No token", f"pass a token or set {TOKEN_ENV}")
+        try:
+            token = secrets.clean_token(token)
+        except secrets.TokenFormatError as exc:
+            raise PollyAuthError(401, "Malformed token", str(exc)) from None
         self.endpoints = Endpoints.single(base_url) if base_url else Endpoints.for_env(env)
         self.timeout = timeout
         self.session = requests.Session()
