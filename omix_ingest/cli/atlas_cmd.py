@@ -1,4 +1,4 @@
-"""`omix atlas create|list|show`, `omix status` and `omix template`: looking after local atlases."""
+"""`omix atlas create|list|show|check`, `omix status` and `omix template`: looking after local atlases."""
 
 from __future__ import annotations
 
@@ -8,8 +8,18 @@ from typing import Any
 
 import click
 
-from omix_ingest.cli.common import atlas_errors, data_dir_option, echo_json, format_option, open_local, table
-from omix_ingest.errors import UsageError
+from omix_ingest.cli.common import (
+    BackendChoice,
+    atlas_errors,
+    backend_options,
+    data_dir_option,
+    echo_json,
+    format_option,
+    open_backend,
+    open_local,
+    table,
+)
+from omix_ingest.errors import ExitCode, UsageError
 from omix_ingest.run.config import SAMPLE_SCHEMA_FORMATS
 from omix_ingest.run.packs import resolve_rule_pack
 from omix_ingest.run.templates import load_template_file
@@ -132,6 +142,95 @@ def atlas_show(name: str, data_dir: Path | None, fmt: str) -> int:
             )
         )
     return 0
+
+
+@atlas_group.command("check")
+@click.argument("name", required=False)
+@click.option(
+    "--schema",
+    "schema_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A proposed dataset-level schema to check against instead of the atlas's own.",
+)
+@click.option("--rules", help="A rule pack (name or YAML file) instead of the atlas's own.")
+@click.option("--source", help="Source of the schema slice to use, where the schema holds several.")
+@click.option("--data-type", help="Data type of the schema slice to use, where the schema holds several.")
+@click.option(
+    "--diff",
+    "diff_paths",
+    nargs=2,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="OLD NEW: summarise what the schema change itself does; reads no atlas.",
+)
+@click.option("--old-rules", help="With --diff: the rule pack on the OLD side (default: --rules).")
+@data_dir_option
+@format_option
+@backend_options
+def atlas_check(
+    name: str | None,
+    schema_path: Path | None,
+    rules: str | None,
+    source: str | None,
+    data_type: str | None,
+    diff_paths: tuple[Path, Path] | None,
+    old_rules: str | None,
+    data_dir: Path | None,
+    fmt: str,
+    **backend: object,
+) -> int:
+    """Which stored datasets would fail under the atlas's current or a proposed schema and rule pack (changes
+    nothing), or with --diff OLD NEW what a schema change does."""
+    if diff_paths:
+        if name or schema_path:
+            raise UsageError("--diff OLD NEW compares two schema files; give no atlas name or --schema with it")
+        return _schema_diff(diff_paths, rules, old_rules, source, data_type, fmt)
+    if not name:
+        raise UsageError("name the atlas to check (`omix atlas check NAME`), or compare schemas with --diff OLD NEW")
+    from omix_ingest.atlas.check import check_atlas, render_check
+
+    schema = None
+    if schema_path is not None:
+        load_template_file(schema_path, source=source, data_type=data_type)  # errors name the file
+        schema = json.loads(schema_path.read_text(encoding="utf-8-sig"))
+    chosen, local = open_backend(BackendChoice(**backend), data_dir)  # type: ignore[arg-type]
+    try:
+        result = atlas_errors(
+            lambda: check_atlas(
+                chosen,
+                name,
+                schema=schema,
+                schema_name=schema_path.name if schema_path else "current",
+                rules=rules,
+                source=source,
+                data_type=data_type,
+            )
+        )
+    finally:
+        chosen.close()
+        local.close()
+    echo_json(result.to_dict()) if fmt == "json" else click.echo(render_check(result))
+    return ExitCode.FINDINGS if result.failing else ExitCode.OK
+
+
+def _schema_diff(
+    paths: tuple[Path, Path],
+    rules: str | None,
+    old_rules: str | None,
+    source: str | None,
+    data_type: str | None,
+    fmt: str,
+) -> int:
+    from omix_ingest.atlas.schema_diff import diff_templates, render_diff
+
+    old, new = (load_template_file(p, source=source, data_type=data_type) for p in paths)
+    new_pack = resolve_rule_pack(rules or "polly-default")
+    old_pack = resolve_rule_pack(old_rules or rules or "polly-default")
+    changes = diff_templates(old, new, old_pack, new_pack)
+    if fmt == "json":
+        echo_json({"old": str(paths[0]), "new": str(paths[1]), "changes": [c.to_dict() for c in changes]})
+    else:
+        click.echo(render_diff(changes, paths[0].name, paths[1].name))
+    return ExitCode.OK
 
 
 @click.command("status")
