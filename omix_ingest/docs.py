@@ -36,6 +36,8 @@ def rule_page(rule: Rule) -> str:
         lines += ["## Bad", "", "```", rule.bad, "```", ""]
     if rule.good:
         lines += ["## Good", "", "```", rule.good, "```", ""]
+    if rule.autofix:
+        lines += ["## Fix", "", f"Fix: {rule.autofix} (`omix fix --diff` shows it, `--write` applies it).", ""]
     lines += [
         "## Selecting",
         "",

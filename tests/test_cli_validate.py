@@ -31,6 +31,7 @@ def test_findings_exit_one_with_exact_text(run_cli):
         '  10:24    error   OMX106  "380" is a string, expected integer (integer)  /total_num_samples\n'
         "                           fix: write 380\n"
         "\n"
+        "1 finding fixable with `omix fix` (see the change first with --diff)\n"
         "FAILED: 1 file checked, 1 failing (fail-on error); 1 error, 0 warnings, 0 info\n"
     )
     assert result.err == ""

@@ -18,6 +18,7 @@ from omix_ingest.secrets import redact
 # `omix validate` in a pre-commit hook does not pay for the gate, the atlas store and the Polly client.
 COMMANDS = {
     "validate": ("omix_ingest.cli.validate_cmd", "validate_command"),
+    "fix": ("omix_ingest.cli.fix_cmd", "fix_command"),
     "rule": ("omix_ingest.cli.rules_cmd", "rule_command"),
     "rules": ("omix_ingest.cli.rules_cmd", "rules_command"),
     "add": ("omix_ingest.cli.ingest_cmd", "add_command"),

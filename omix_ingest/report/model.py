@@ -101,6 +101,7 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "column": loc.column,
         "fix": finding.fix,
         "params": {str(k): jsonable(v) for k, v in finding.params.items()},
+        "edits": [jsonable(e) for e in finding.edits],
     }
 
 
@@ -150,6 +151,7 @@ def finding_from_dict(data: dict[str, Any], path: str) -> Finding:
         location=Location(data.get("pointer", ""), data.get("line"), data.get("column")),
         fix=data.get("fix"),
         params=dict(data.get("params") or {}),
+        edits=tuple(data.get("edits") or ()),
     )
 
 
@@ -174,6 +176,11 @@ class Report:
     @property
     def failed(self) -> bool:
         return any(f.severity >= self.fail_on for f in self.findings)
+
+    def fixes(self) -> list[Finding]:
+        """The findings with a safe automatic correction (JSON Patch `edits`), which `omix fix` and
+        `omix_ingest.api.apply_fixes` apply."""
+        return [f for f in self.findings if f.edits]
 
     def failing_files(self) -> list[FileReport]:
         return [f for f in self.files if f.worst is not None and f.worst >= self.fail_on]

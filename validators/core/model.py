@@ -56,9 +56,10 @@ class Location:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One problem in one file. `fix` is a human hint ("write 380"), never an automatic edit. `params` are the
-    facts the message was made from (field, value, expected, row...), so that reporters, data frames and fixes
-    read structured data instead of re-parsing messages."""
+    """One problem in one file. `fix` is a human hint ("write 380"). `edits`, where the correction is
+    unambiguous, is the same fix as JSON Patch operations (RFC 6902) on the metadata document, which `omix fix`
+    applies. `params` are the facts the message was made from (field, value, expected, row...), so that
+    reporters, data frames and fixes read structured data instead of re-parsing messages."""
 
     code: str
     severity: Severity
@@ -67,6 +68,7 @@ class Finding:
     location: Location = field(default_factory=Location)
     fix: str | None = None
     params: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    edits: tuple[Mapping[str, Any], ...] = ()
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (
@@ -90,6 +92,8 @@ class Rule:
     explanation: str
     bad: str = ""
     good: str = ""
+    # What `omix fix` does for this rule, when it can correct it safely ("" when it never does).
+    autofix: str = ""
 
     def __post_init__(self) -> None:
         if not CODE_PATTERN.match(self.code):
@@ -108,6 +112,7 @@ class Rule:
         *,
         fix: str | None = None,
         severity: Severity | None = None,
+        edits: tuple[Mapping[str, Any], ...] = (),
         **params: Any,
     ) -> Finding:
         """Build a finding; `params` fill the message template (so messages stay consistent per rule) and stay
@@ -120,4 +125,10 @@ class Rule:
             location=location or Location(),
             fix=fix,
             params=params,
+            edits=edits,
         )
+
+
+def replace_edit(pointer: str, value: Any) -> tuple[Mapping[str, Any], ...]:
+    """One JSON Patch `replace` operation, as a finding's `edits`."""
+    return ({"op": "replace", "path": pointer, "value": value},)

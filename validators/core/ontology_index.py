@@ -103,7 +103,7 @@ def index_meta(path: Path) -> dict[str, str] | None:
     if not path.is_file():
         return None
     try:
-        with sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True) as db:
+        with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as db:
             meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
     except sqlite3.Error:
         return None
@@ -130,7 +130,9 @@ class OntologyIndex:
 
     def _query(self, sql: str, *args: Any) -> list[Any]:
         if self._db is None or self._pid != os.getpid():
-            self._db = sqlite3.connect(f"{self.path.as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+            self._db = sqlite3.connect(
+                f"{self.path.resolve().as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False
+            )
             self._pid = os.getpid()
         return self._db.execute(sql, args).fetchall()
 

@@ -111,13 +111,17 @@ class Template:
     def metadata_template(self) -> dict[str, Any]:
         """The `dataset_metadata_template` shape: original names → type or [], plus the default `__index__`."""
         out: dict[str, Any] = {f.original_name: ([] if f.is_array else f.type) for f in self.fields}
-        out[INDEX_KEY] = {
-            "file_metadata": True,
-            "col_metadata": True,
-            "row_metadata": False,
-            "data_required": False,
-        }
+        out[INDEX_KEY] = dict(DEFAULT_INDEX)
         return out
+
+
+# The `__index__` block Polly's dataset_metadata_template carries: what the atlas indexes by default.
+DEFAULT_INDEX: Mapping[str, bool] = {
+    "file_metadata": True,
+    "col_metadata": True,
+    "row_metadata": False,
+    "data_required": False,
+}
 
 
 def _field_from_attributes(name: str, attrs: Mapping[str, Any], where: str) -> Field:

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
 from validators.core.jsonread import json_kind, pointer
-from validators.core.model import Finding, Location, Rule, Severity
+from validators.core.model import Finding, Location, Rule, Severity, replace_edit
 from validators.core.rulepack import RulePack, placeholder
-from validators.core.template import INDEX_KEY, JSON_TYPES, Field, Template
+from validators.core.template import DEFAULT_INDEX, INDEX_KEY, JSON_TYPES, Field, Template
 from validators.metadata.index_block import INDEX_SCHEMA, MISSING_INDEX, translate_index_error
 
 MISSING_FIELD = Rule(
@@ -51,6 +54,7 @@ FIELD_NAME_USED = Rule(
     "Files must use the original name.",
     bad='"curated_organism": ["Homo sapiens"]',
     good='"organism": ["Homo sapiens"]',
+    autofix="renames the key to the field's original name, where that name is not in the file already",
 )
 WRONG_TYPE = Rule(
     "OMX106",
@@ -62,6 +66,8 @@ WRONG_TYPE = Rule(
     "or the reverse, fails ingestion or lands in the wrong column type.",
     bad='"total_num_samples": "380"',
     good='"total_num_samples": 380',
+    autofix='rewrites the value into the expected type only when nothing is lost: "380" → 380 (not "0380" or '
+    '"3.8e2"), 9606 → "9606", "true" → true',
 )
 ARRAY_EXPECTED = Rule(
     "OMX107",
@@ -72,6 +78,7 @@ ARRAY_EXPECTED = Rule(
     "The template marks this field `is_array`; even a single value goes in a one-element array.",
     bad='"organism": "Homo sapiens"',
     good='"organism": ["Homo sapiens"]',
+    autofix="wraps the single value in an array",
 )
 SCALAR_EXPECTED = Rule(
     "OMX108",
@@ -103,6 +110,7 @@ SYSTEM_FIELD_SET = Rule(
     "schema marks `is_reserved`). Remove them from metadata files.",
     bad='"kw_timestamp_": "2023-01-01"',
     good="(leave it out)",
+    autofix="removes the server-managed field",
 )
 
 RULES = (
@@ -148,6 +156,26 @@ def type_fix(value: Any, expected: str, missing: str | None = "None") -> str | N
     if expected == "string" and value is None and missing is not None:
         return f"write {json.dumps(missing, ensure_ascii=False)} for a value that does not apply"
     return None
+
+
+_INTEGER_TEXT = re.compile(r"-?(0|[1-9][0-9]*)")
+_NUMBER_TEXT = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+
+
+def lossless_rewrite(value: Any, expected: str) -> tuple[bool, Any]:
+    """(True, the value in the expected JSON type) when the rewrite loses nothing: "380" → 380 (not "0380",
+    "3.8e2" for an integer, or " 380 "), 380 → "380", "true" → true; (False, None) otherwise."""
+    if isinstance(value, str) and len(value) <= 18 and expected == "integer" and _INTEGER_TEXT.fullmatch(value):
+        return True, int(value)
+    if isinstance(value, str) and len(value) <= 40 and expected == "number" and _NUMBER_TEXT.fullmatch(value):
+        number = float(value)
+        exact = math.isfinite(number) and Decimal(value).normalize() == Decimal(repr(number)).normalize()
+        return (True, number) if exact else (False, None)
+    if expected == "string" and isinstance(value, int) and not isinstance(value, bool):
+        return True, str(value)
+    if expected == "boolean" and value in ("true", "false"):
+        return True, value == "true"
+    return False, None
 
 
 @dataclass(frozen=True)
@@ -234,7 +262,9 @@ class CompiledTemplate:
                 example = "[...]" if wanted.is_array else _show(self._example(key, wanted.type))
                 findings.append(MISSING_FIELD.finding(display, Location(), key=key, fix=f'add "{key}": {example}'))
         if INDEX_KEY not in doc:
-            findings.append(MISSING_INDEX.finding(display, Location(), fix="add the default __index__ block"))
+            add = ({"op": "add", "path": pointer(INDEX_KEY), "value": dict(DEFAULT_INDEX)},)
+            fix = "add the default __index__ block"
+            findings.append(MISSING_INDEX.finding(display, Location(), fix=fix, edits=add))
         by_name = self.template.by_name
         by_original = self.template.by_original_name
         for key in doc:
@@ -243,7 +273,8 @@ class CompiledTemplate:
             where = locate(pointer(key), key=True)
             known = by_original.get(key) or by_name.get(key)
             if known is not None and known.is_system and known.original_name not in self.allowed:
-                findings.append(SYSTEM_FIELD_SET.finding(display, where, key=key, fix=f'remove "{key}"'))
+                drop = ({"op": "remove", "path": pointer(key)},)
+                findings.append(SYSTEM_FIELD_SET.finding(display, where, key=key, fix=f'remove "{key}"', edits=drop))
             elif known is not None:
                 findings.append(
                     FIELD_NAME_USED.finding(
@@ -252,6 +283,9 @@ class CompiledTemplate:
                         key=key,
                         original=known.original_name,
                         fix=f'rename to "{known.original_name}"',
+                        edits=()
+                        if known.original_name in doc
+                        else ({"op": "move", "from": pointer(key), "path": pointer(known.original_name)},),
                     )
                 )
             else:
@@ -283,13 +317,16 @@ class CompiledTemplate:
             fix = f"write [{json.dumps(missing, ensure_ascii=False)}] when nothing applies" if missing else None
             return [EMPTY_ARRAY.finding(display, where, key=key, fix=fix)]
         if validator == "type" and expected == "array":
-            fix = f"write [{_show(instance)}]" if not isinstance(instance, dict) else None
-            return [ARRAY_EXPECTED.finding(display, where, key=key, found=json_kind(instance), fix=fix)]
+            wrap = not isinstance(instance, dict)
+            fix = f"write [{_show(instance)}]" if wrap else None
+            edits = replace_edit(where.pointer, [instance]) if wrap else ()
+            return [ARRAY_EXPECTED.finding(display, where, key=key, found=json_kind(instance), fix=fix, edits=edits)]
         if validator == "type" and isinstance(instance, list) and len(path) == 1:
             kind = _JSON_KIND_TO_TYPE.get(str(expected), str(expected))
             fix = f"write {_show(instance[0])}" if len(instance) == 1 else "keep one value"
             return [SCALAR_EXPECTED.finding(display, where, key=key, expected=kind, fix=fix)]
         expected_text = f"{_JSON_KIND_TO_TYPE.get(str(expected), expected)} ({expected})"
+        lossless, rewritten = lossless_rewrite(instance, str(expected))
         return [
             WRONG_TYPE.finding(
                 display,
@@ -298,6 +335,7 @@ class CompiledTemplate:
                 found=json_kind(instance),
                 expected=expected_text,
                 fix=type_fix(instance, str(expected), self.placeholders.get(key, "None")),
+                edits=replace_edit(where.pointer, rewritten) if lossless else (),
             )
         ]
 

@@ -50,6 +50,7 @@ MISSING_INDEX = Rule(
     bad='{"dataset_id": "GSE1_GPL1", ...}',
     good='{"dataset_id": "GSE1_GPL1", ..., "__index__": {"file_metadata": true, "col_metadata": true, '
     '"row_metadata": false, "data_required": false}}',
+    autofix="adds the atlas's default `__index__` block as the last member",
 )
 INDEX_NOT_BOOLEAN = Rule(
     "OMX112",

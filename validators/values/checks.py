@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from validators.core.jsonread import pointer
-from validators.core.model import Finding, Location, Severity
+from validators.core.model import Finding, Location, Severity, replace_edit
 from validators.core.ontology_source import OntologyCatalog
 from validators.core.rulepack import CrossFieldRule, FieldRule, RulePack, placeholder
 from validators.core.template import INDEX_KEY, Template
@@ -146,17 +146,26 @@ class ValueChecker:
             if not isinstance(item, str):
                 continue
             if item in self.nan_like:
-                yield NAN_LIKE.finding(display, locate(_at(where)), value=item, fix=self._missing_value_fix(key))
+                at = locate(_at(where))
+                missing = self._placeholder(key)
+                edits = replace_edit(at.pointer, missing) if missing is not None else ()
+                yield NAN_LIKE.finding(display, at, value=item, fix=self._missing_value_fix(key), edits=edits)
             elif item != item.strip():
+                at = locate(_at(where))
+                fix = f"write {json.dumps(item.strip(), ensure_ascii=False)}"
                 yield SURROUNDING_SPACE.finding(
-                    display, locate(_at(where)), value=item, fix=f"write {json.dumps(item.strip(), ensure_ascii=False)}"
+                    display, at, value=item, fix=fix, edits=replace_edit(at.pointer, item.strip())
                 )
+
+    def _placeholder(self, key: str) -> str | None:
+        checks = self._by_key.get(key)
+        return placeholder(checks.rule if checks is not None else None)
 
     def _missing_value_fix(self, key: str) -> str:
         """What to write for a missing value, such that it passes: the field's placeholder, else one of its
         terms."""
         checks = self._by_key.get(key)
-        missing = placeholder(checks.rule if checks is not None else None)
+        missing = self._placeholder(key)
         if missing is not None:
             return f"write {json.dumps(missing, ensure_ascii=False)}"
         examples = sorted(checks.terms.terms)[:3] if checks is not None and checks.terms is not None else []

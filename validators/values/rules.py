@@ -27,6 +27,7 @@ VOCABULARY_CASE = Rule(
     "as the vocabulary spells it.",
     bad='"dataset_source": "geo"',
     good='"dataset_source": "GEO"',
+    autofix="writes the term exactly as the vocabulary spells it",
 )
 PATTERN_MISMATCH = Rule(
     "OMX203",
@@ -60,6 +61,8 @@ NAN_LIKE = Rule(
     'them as real terms. Polly\'s convention for "not applicable" is the string "None".',
     bad='"tissue": ["nan"]',
     good='"tissue": ["None"]',
+    autofix="writes the field's default (\"None\", or the pack's) where the field has one; a field whose "
+    "vocabulary has no default is left for a person",
 )
 DEFAULT_MIXED = Rule(
     "OMX206",
@@ -92,6 +95,7 @@ SURROUNDING_SPACE = Rule(
     "Invisible spaces make otherwise equal terms differ in the atlas's filters and exact searches.",
     bad='"tissue": ["liver "]',
     good='"tissue": ["liver"]',
+    autofix="removes the surrounding white space",
 )
 
 TERM_SYNONYM = Rule(
@@ -105,6 +109,7 @@ TERM_SYNONYM = Rule(
     "error or a warning for each field.",
     bad='"curated_organism": ["human"]',
     good='"curated_organism": ["Homo sapiens"]',
+    autofix="writes the preferred label when the synonym names one term; an ambiguous synonym is left for a person",
 )
 TERM_ID_FOR_LABEL = Rule(
     "OMX210",
@@ -116,6 +121,7 @@ TERM_ID_FOR_LABEL = Rule(
     "accept ids (CURIEs) for a field; otherwise write the label the id stands for.",
     bad='"curated_organism": ["NCBITaxon:9606"]',
     good='"curated_organism": ["Homo sapiens"]',
+    autofix="writes the label of the term the id names",
 )
 DEPRECATED_TERM = Rule(
     "OMX211",
@@ -127,6 +133,7 @@ DEPRECATED_TERM = Rule(
     "retired term no longer groups with current data.",
     bad='"curated_cell_type": ["bone matrix secreting cell"]',
     good='"curated_cell_type": ["osteoblast"]',
+    autofix="writes the label of the replacing term, where the ontology names one",
 )
 TERM_OUTSIDE_BRANCH = Rule(
     "OMX212",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from validators.core.model import Finding, Location, Rule, Severity
+from validators.core.model import Finding, Location, Rule, Severity, replace_edit
 from validators.core.rulepack import FieldRule
 from validators.values.rules import (
     DEPRECATED_TERM,
@@ -29,6 +29,9 @@ RULE_OF: dict[Match, Rule] = {
     Match.OUTSIDE: TERM_OUTSIDE_BRANCH,
     Match.UNKNOWN: NOT_IN_VOCABULARY,
 }
+
+
+_FIXABLE = frozenset({Match.CASE, Match.SYNONYM, Match.CURIE, Match.DEPRECATED})
 
 
 def _quoted(labels: tuple[str, ...]) -> str:
@@ -55,16 +58,18 @@ def term_finding(
     if severity == "accept":
         return None
     level = severity if isinstance(severity, Severity) else Severity.parse(severity) if severity else None
-    return RULE_OF[found.match].finding(
-        display, where(), severity=level, fix=_fix(found), **_parameters(resolver, found, value)
-    )
+    location = where()
+    # One right label (a case slip, a synonym or id of one term, a replaced term) is a safe automatic fix.
+    edits = replace_edit(location.pointer, found.fix) if found.fix is not None and found.match in _FIXABLE else ()
+    params = _parameters(resolver, found, value)
+    return RULE_OF[found.match].finding(display, location, severity=level, fix=_fix(found), edits=edits, **params)
 
 
 def _fix(found: Resolution) -> str | None:
+    if found.match is Match.UNKNOWN:  # suggestions by spelling only: a person must choose
+        return f"did you mean {_quoted(found.labels)}?" if found.labels else None
     if found.fix is not None:
         return f"write {json.dumps(found.fix, ensure_ascii=False)}"
-    if found.match is Match.UNKNOWN and found.labels:
-        return f"did you mean {_quoted(found.labels)}?"
     if found.labels:
         return f"write one of {_quoted(found.labels)}"
     if found.match is Match.OUTSIDE:

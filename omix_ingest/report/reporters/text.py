@@ -35,6 +35,9 @@ class TextReporter:
 
     def render(self, report: Report) -> str:
         out = self.findings_lines(report) if self.verbosity >= 0 else []
+        fixable = len(report.fixes())
+        if fixable and self.verbosity >= 0:
+            out.append(f"{_plural(fixable, 'finding')} fixable with `omix fix` (see the change first with --diff)")
         out.append(self.summary(report))
         return "\n".join(out) + "\n"
 

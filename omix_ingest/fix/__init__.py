@@ -1,0 +1,1 @@
+"""Correcting metadata files: the edits findings carry, applied to the text with its formatting kept."""
