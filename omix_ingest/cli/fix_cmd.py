@@ -13,7 +13,6 @@ from omix_ingest.fix.fixer import FileFix, fix_files
 from omix_ingest.run.config import RunConfig
 from omix_ingest.run.config_file import load_config
 from omix_ingest.run.plan import ROLE_DATA
-from omix_ingest.run.remote import RemotePath
 from omix_ingest.run.validation import RunInputs, build_plan
 from validators.core.naming import is_metadata_name
 
@@ -23,7 +22,7 @@ def metadata_files(inputs: RunInputs) -> list[Path]:
     plan = build_plan(inputs)
     files = []
     for entry in plan.deduplicated():
-        if isinstance(entry.path, RemotePath):
+        if "://" in str(entry.path):  # a URL input (s3://...): its objects cannot be rewritten in place
             raise UsageError(f"{entry.path}: only local files can be fixed")
         if entry.role != ROLE_DATA and is_metadata_name(entry.path.name):
             files.append(entry.path)
