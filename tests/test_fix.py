@@ -173,3 +173,32 @@ def test_each_mutation_alone_is_fixed_or_left_with_a_hint(name):
     assert bool(applied) is fixable and (fixed != json.dumps(doc, indent=2)) is fixable
     if name in ("unknown_term", "ambiguous", "unknown_key"):
         assert [f.code for f in left] == [{"unknown_term": "OMX201", "ambiguous": "OMX209"}.get(name, "OMX104")]
+
+
+def test_sarif_fixes_are_the_same_change_as_omix_fix(run_cli, tmp_path):
+    """Applying a SARIF result's replacements to the file gives what one pass of `omix fix` gives."""
+    folder = copy_cases(tmp_path, FIXTURES / "fix" / "before")
+    target = folder / "GSE900015_several_crlf_tabs.json"
+    sarif = run_cli("validate", "--template", SINGLE_CELL, "--format", "sarif", target).json()
+    results = sarif["runs"][0]["results"]
+    with_fixes = [r for r in results if "fixes" in r]
+    assert {r["ruleId"] for r in with_fixes} >= {"OMX106", "OMX110", "OMX202"}
+    text = target.read_bytes().decode("utf-8")
+    lines = text.splitlines(keepends=True)
+    starts = [sum(len(line) for line in lines[:i]) for i in range(len(lines) + 1)]
+    splices = []
+    for result in with_fixes:
+        for change in result["fixes"][0]["artifactChanges"]:
+            assert change["artifactLocation"]["uri"] == str(target)
+            for replacement in change["replacements"]:
+                region = replacement["deletedRegion"]
+                start = starts[region["startLine"] - 1] + region["startColumn"] - 1
+                end = starts[region["endLine"] - 1] + region["endColumn"] - 1
+                splices.append((start, end, replacement["insertedContent"]["text"]))
+    seen: set[int] = set()
+    for start, end, new in sorted(splices, reverse=True):
+        if start in seen:  # OMX202 and OMX208 may offer the same change
+            continue
+        seen.add(start)
+        text = text[:start] + new + text[end:]
+    assert text.encode("utf-8") == (AFTER / target.name).read_bytes()

@@ -1,5 +1,5 @@
 """SARIF 2.1.0, for code-scanning dashboards: every rule the registry knows (with `helpUri`, its page on the docs
-site at `docs_url`), every finding as a result."""
+site at `docs_url`), every finding as a result, with `fixes` where `omix fix` has one."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import orjson
 from omix_ingest import __version__
 from omix_ingest.docs import rule_links
 from omix_ingest.report.model import Report
+from omix_ingest.report.reporters.sarif_fixes import sarif_fixes
 from omix_ingest.run.config_file import DEFAULT_DOCS_URL
 from validators.core.model import Finding, Rule, Severity
 from validators.registry import collect_rules, load_validators
@@ -64,6 +65,13 @@ class SarifReporter:
             "version": __version__,
             "rules": [self._descriptor(rule, links) for rule in rules],
         }
-        results = [_result(f, index) for f in report.findings]
+        results = []
+        for file in report.files:
+            fixes = sarif_fixes(file)
+            for number, finding in enumerate(file.findings):
+                result = _result(finding, index)
+                if number in fixes:
+                    result["fixes"] = [fixes[number]]
+                results.append(result)
         body = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [{"tool": {"driver": driver}, "results": results}]}
         return orjson.dumps(body, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE).decode()
