@@ -21,6 +21,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from results import record  # noqa: E402
 
 TEMPLATE = ROOT / "fixtures" / "templates" / "single_cell_rnaseq_omixatlas.files.schema.json"
 BASE = json.loads((ROOT / "fixtures" / "metadata" / "positive" / "GSE200001_full.json").read_text(encoding="utf-8"))
@@ -68,6 +71,7 @@ def main() -> None:
         rows.append(("document bytes", size, size, seconds, seconds / size, shown))
     print(f"{'series':<15} {'n':>9} {'bytes':>10} {'seconds':>9} {'s per n':>10} {'findings shown':>15}")
     for series, n, size, seconds, per, shown in rows:
+        record("diagnosis", f"{series} {n}", n=n, bytes=size, seconds=seconds, seconds_per_n=per)
         print(f"{series:<15} {n:>9} {size:>10} {seconds:>9.4f} {per:>10.2e} {shown:>15}")
 
 

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from peak import measure  # noqa: E402
+from results import record  # noqa: E402
 
 TEMPLATE = ROOT / "fixtures" / "templates" / "single_cell_rnaseq_omixatlas.files.schema.json"
 BASE = json.loads((ROOT / "fixtures" / "metadata" / "positive" / "GSE200001_full.json").read_text(encoding="utf-8"))
@@ -102,6 +103,15 @@ def main() -> None:
         coreutils = time.perf_counter() - start
         mib = (data_bytes + sum(p.stat().st_size for p in metadata.iterdir())) / 2**20
         overhead = add.seconds - validate.seconds
+        record(
+            "gate",
+            f"{args.datasets} datasets",
+            validate_seconds=validate.seconds,
+            add_seconds=add.seconds,
+            add_peak_mib=add.peak_mib,
+            hashing_omix_mib_per_s=mib / ours,
+            hashing_sha256sum_mib_per_s=mib / coreutils,
+        )
         print(f"{args.datasets:,} datasets, {mib:.0f} MiB in all:")
         print(f"  omix validate (alone)     {validate.seconds:6.2f} s")
         print(f"  omix add (gate, full)     {add.seconds:6.2f} s   peak {add.peak_mib:.0f} MiB")

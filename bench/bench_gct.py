@@ -19,6 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from peak import measure
+from results import record
 
 
 def write_gct(path: Path, rows: int, cols: int, *, nan_per_row: bool) -> None:
@@ -53,6 +54,14 @@ def main() -> None:
                 [python, "-c", f"import pandas as pd; pd.read_csv({str(path)!r}, sep='\\t', skiprows=2)"]
             ),
         }
+        record(
+            "gct",
+            label,
+            rows=args.rows,
+            cols=args.cols,
+            **{f"{tool}_seconds": run.seconds for tool, run in runs.items()},
+            **{f"{tool}_peak_mib": run.peak_mib for tool, run in runs.items()},
+        )
         for tool, run in runs.items():
             ratio = runs["cmapPy"].seconds / run.seconds
             print(f"{label:<22} {tool:<10} {run.seconds:>8.2f} {run.peak_mib:>9.0f} {ratio:>9.2f}x")

@@ -19,6 +19,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from peak import measure
+from results import record
 
 OUT = Path(__file__).resolve().parent / "out"
 
@@ -35,8 +36,9 @@ def generate(path: Path, cells: int, genes: int, density: float, seed: int = 3) 
         handle.attrs.update({"encoding-type": "anndata", "encoding-version": "0.1.0"})
         x = handle.create_group("X")
         x.attrs.update({"encoding-type": "csr_matrix", "encoding-version": "0.1.0", "shape": np.array([cells, genes])})
-        data = x.create_dataset("data", shape=(nnz,), dtype=np.float32, chunks=(1 << 20,))
-        indices = x.create_dataset("indices", shape=(nnz,), dtype=np.int32, chunks=(1 << 20,))
+        chunk = (min(1 << 20, nnz),)
+        data = x.create_dataset("data", shape=(nnz,), dtype=np.float32, chunks=chunk)
+        indices = x.create_dataset("indices", shape=(nnz,), dtype=np.int32, chunks=chunk)
         x.create_dataset("indptr", data=np.arange(cells + 1, dtype=np.int64) * per_row)
         step = 20_000
         for start in range(0, cells, step):
@@ -94,6 +96,16 @@ def main() -> None:
         path = ensure(cells, args.genes, args.density)
         size_gib = path.stat().st_size / 2**30
         ours_s, ours_mib, peer_s, peer_mib = report(path)
+        record(
+            "h5ad",
+            f"{cells} cells",
+            cells=cells,
+            gib=size_gib,
+            omix_seconds=ours_s,
+            omix_peak_mib=ours_mib,
+            anndata_seconds=peer_s,
+            anndata_peak_mib=peer_mib,
+        )
         print(f"{cells:,} cells x {args.genes:,} genes, {args.density:.0%} CSR, {size_gib:.2f} GiB:")
         print(f"  omix validate       {ours_s:7.1f} s  peak {ours_mib:7.0f} MiB")
         print(

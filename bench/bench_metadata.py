@@ -27,6 +27,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from results import record  # noqa: E402
 
 TEMPLATE = ROOT / "fixtures" / "templates" / "single_cell_rnaseq_omixatlas.files.schema.json"
 BASE = json.loads((ROOT / "fixtures" / "metadata" / "positive" / "GSE200001_full.json").read_text(encoding="utf-8"))
@@ -139,6 +142,15 @@ def main() -> None:
 
         best, median = min(seconds), statistics.median(seconds)
         rate = args.files / median
+        record(
+            "metadata",
+            "warning-heavy" if args.warnings else "clean",
+            files=args.files,
+            omix_files_per_s=rate,
+            jsonschema_files_per_s=args.files / py_time,
+            jsonschema_rs_files_per_s=args.files / rs_time,
+            polly_validator_reference_files_per_s=POLLY_VALIDATOR_FILES_PER_S,
+        )
         print(
             f"files: {args.files} ({broken} broken by construction; report: {report['stats']['files_failed']} failing)"
         )

@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_metadata import TEMPLATE, generate  # noqa: E402
+from results import record  # noqa: E402
 
 
 def pack_without_ontologies(folder: Path) -> Path:
@@ -120,6 +121,17 @@ def main() -> None:
         large_off, _ = median_run(large, env, args.repeat, lists_only)
         rates = lookups_per_second(warm_cache)
 
+        record(
+            "ontology",
+            f"{args.files} files",
+            cold_seconds=cold,
+            index_mib=size / 2**20,
+            warm_20_on_seconds=small_on,
+            warm_20_off_seconds=small_off,
+            on_files_per_s=args.files / large_on,
+            off_files_per_s=args.files / large_off,
+            **rates,
+        )
         versions = report_on["run"]["ontologies"]
         print(f"ontologies: {versions['source']}: {versions['versions']}")
         print(f"cold: index build + first 20-file run {cold:.1f} s; indexes {size / 2**20:.0f} MiB on disk")

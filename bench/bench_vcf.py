@@ -16,6 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from peak import measure
+from results import record
 
 OUT = Path(__file__).resolve().parent / "out"
 HEADER = (
@@ -87,6 +88,15 @@ def main() -> None:
         if ours.returncode != 0:
             raise SystemExit(f"omix validate did not pass the generated file:\n{ours.stdout[:2000]}")
         peer = measure([sys.executable, "-c", PYSAM_LOOP, str(path)])
+        record(
+            "vcf",
+            f"{records} records",
+            records=records,
+            omix_seconds=ours.seconds,
+            omix_peak_mib=ours.peak_mib,
+            pysam_seconds=peer.seconds,
+            pysam_peak_mib=peer.peak_mib,
+        )
         print(f"{records:,} records, {path.stat().st_size / 2**20:.0f} MiB:")
         print(
             f"  omix validate (pysam pass + checks)  {ours.seconds:6.1f} s  {records / ours.seconds:>10,.0f} rec/s"
