@@ -131,3 +131,20 @@ def test_a_gct_without_line_breaks_stops_at_the_line_limit(tmp_path):
             handle.write(b"1\t" * (1 << 19))
     code, report = omix(gct)
     assert code == 1 and "OMX916" in codes(report)["GSE1_GPL1.gct"]
+
+
+@pytest.mark.parametrize(("literal", "read_as"), [("1e-400", "0.0"), ("1e400", "infinity"), ("-2.5E+309", "-infinity")])
+def test_a_number_no_double_can_hold_is_a_finding_not_a_silent_zero(tmp_path, literal, read_as):
+    path = tmp_path / "GSE1_GPL1.json"
+    path.write_text(f'{{"dataset_id": "GSE1_GPL1",\n "total_num_cells": {literal}}}', encoding="utf-8")
+    code, report = omix("--template", SINGLE_CELL, path)
+    (finding,) = report["files"][0]["findings"]
+    assert code == 1 and finding["code"] == "OMX917" and (finding["line"], finding["column"]) == (2, 21)
+    assert finding["message"].endswith(f"it would be read as {read_as}")
+
+
+def test_zeros_written_long_are_still_zero(tmp_path):
+    path = tmp_path / "GSE1_GPL1.json"
+    path.write_text('{"dataset_id": "GSE1_GPL1", "total_num_cells": 0.0e-999}', encoding="utf-8")
+    _, report = omix("--template", SINGLE_CELL, "--select", "OMX9", path)
+    assert report["files"][0]["findings"] == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -64,7 +65,20 @@ DUPLICATE_KEY = Rule(
     good='{"organism": ["Homo sapiens", "Mus musculus"]}',
 )
 
-RULES = (INVALID_JSON, TOO_DEEP, ROOT_NOT_OBJECT, DUPLICATE_KEY)
+NUMBER_NOT_REPRESENTABLE = Rule(
+    "OMX917",
+    "number-not-representable",
+    Severity.ERROR,
+    "Number too large or too small to be read faithfully",
+    "{literal} is beyond what a double can hold: it would be read as {read_as}",
+    "A double holds about 1e-308 to 1e308. Beyond that, parsers silently turn the number into infinity or 0, so "
+    "what the atlas stores is not what the file says (1e-400 passes as 0). Write the number within range, or as "
+    "text if it is an identifier.",
+    bad='{"total_num_cells": 1e-400}',
+    good='{"total_num_cells": 0}',
+)
+
+RULES = (INVALID_JSON, TOO_DEEP, ROOT_NOT_OBJECT, DUPLICATE_KEY, NUMBER_NOT_REPRESENTABLE)
 
 _CONSTANT = re.compile(r"-?Infinity|NaN")
 
@@ -271,10 +285,41 @@ def _lone_surrogate(value: Any, ptr: str = "") -> tuple[str, bool] | None:
     return None
 
 
+def _float_reader(lossy: list[str]) -> Callable[[str], float]:
+    """float(), remembering literals a double cannot hold: overflow to infinity, or underflow to zero of a
+    number whose digits are not all zero."""
+
+    def read(literal: str) -> float:
+        number = float(literal)
+        mantissa = literal.lower().split("e", 1)[0]
+        if math.isinf(number) or (number == 0.0 and any(c in "123456789" for c in mantissa)):
+            lossy.append(literal)
+        return number
+
+    return read
+
+
+def _unrepresentable(text: str, display: str, lossy: list[str]) -> list[Finding]:
+    findings = []
+    for literal in list(dict.fromkeys(lossy))[:5]:
+        match = re.search(rf"(?<![0-9.eE+-]){re.escape(literal)}(?![0-9])", text)
+        line, column = line_column(text, match.start()) if match else (None, None)
+        read_as = repr(float(literal)).replace("inf", "infinity")
+        findings.append(
+            NUMBER_NOT_REPRESENTABLE.finding(
+                display, Location(line=line, column=column), literal=literal, read_as=read_as
+            )
+        )
+    return findings
+
+
 def parse_json_text(text: str, display: str, limits: ReadLimits) -> tuple[JsonDocument | None, list[Finding]]:
     seen: list[bool] = []
+    lossy: list[str] = []
     try:
-        value = json.loads(text, object_pairs_hook=_pairs_hook(seen), parse_constant=_reject_constant)
+        value = json.loads(
+            text, object_pairs_hook=_pairs_hook(seen), parse_constant=_reject_constant, parse_float=_float_reader(lossy)
+        )
     except json.JSONDecodeError as exc:
         where = Location(line=exc.lineno, column=exc.colno)
         return None, [INVALID_JSON.finding(display, where, detail=f"{exc.msg} (line {exc.lineno}, column {exc.colno})")]
@@ -286,6 +331,8 @@ def parse_json_text(text: str, display: str, limits: ReadLimits) -> tuple[JsonDo
         return None, [INVALID_JSON.finding(display, Location(line=line, column=column), detail=detail, fix=fix)]
     except RecursionError:
         return None, [TOO_DEEP.finding(display, depth="too many", limit=limits.max_depth)]
+    if lossy:
+        return None, _unrepresentable(text, display, lossy)
     # Cheap bound first: nesting cannot exceed the number of opening brackets.
     if text.count("{") + text.count("[") > limits.max_depth:
         depth = _depth(value)
