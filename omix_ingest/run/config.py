@@ -19,6 +19,7 @@ from omix_ingest import __version__
 from omix_ingest.backend import AtlasSchemas
 from omix_ingest.errors import UsageError
 from omix_ingest.run.config_file import Config
+from omix_ingest.run.executors import resolve_executor
 from omix_ingest.run.ontologies import run_ontologies, used_ontologies
 from omix_ingest.run.packs import resolve_rule_pack, rule_pack_sha256
 from omix_ingest.run.selection import Selection
@@ -79,11 +80,14 @@ class RunRequest:
     jobs: int | None = None
     max_file_size: int | None = None
     max_depth: int | None = None
+    executor: str | None = None  # "local" or "dask"
+    scheduler: str | None = None  # a Dask scheduler address; implies executor "dask"
 
 
 @dataclass(frozen=True)
 class RunConfig:
-    """Everything that decides what a run checks and when it fails (plus `jobs`, which changes neither)."""
+    """Everything that decides what a run checks and when it fails (plus where it runs: `jobs`, `executor` and
+    `scheduler` change neither, so `describe` leaves them out)."""
 
     template: Template | None = None
     sample_templates: Mapping[str, Template] = field(default_factory=dict)
@@ -95,6 +99,8 @@ class RunConfig:
     jobs: int = field(default_factory=default_jobs)
     # The offline ontologies the pack's fields are checked against; their versions are part of `describe`.
     ontologies: OntologyCatalog | None = None
+    executor: str = "local"
+    scheduler: str | None = None
 
     @property
     def forced_scope(self) -> str | None:
@@ -213,6 +219,7 @@ def resolve_run_config(
     template, samples = _templates(request, config, defaults, source, data_type)
     pack = _rule_pack(request, config, defaults)
     jobs = request.jobs if request.jobs is not None else config.get("jobs")
+    executor, scheduler = resolve_executor(request.executor, request.scheduler)
     return RunConfig(
         template=template,
         sample_templates=samples,
@@ -223,4 +230,6 @@ def resolve_run_config(
         scope=scope,
         limits=_limits(request, config),
         jobs=default_jobs() if jobs is None else _positive(jobs, "--jobs"),
+        executor=executor,
+        scheduler=scheduler,
     )

@@ -21,6 +21,7 @@ from omix_ingest import __version__
 from omix_ingest.report.model import FileReport, Report, TemplateInfo
 from omix_ingest.run.config import RunConfig
 from omix_ingest.run.plan import ROLE_DATA, ROLE_METADATA, ROLE_PATH, Plan, PlannedFile
+from omix_ingest.run.remote import RemotePath, inspect_fetched
 from omix_ingest.run.selection import Selection
 from validators.core.context import DIGEST_FACT, SIZE_FACT, Fact, ValidationContext
 from validators.core.kinds import unsupported
@@ -67,6 +68,8 @@ Task = tuple[Path, tuple[int, ...]]  # a file and the indexes of the validators 
 
 def inspect_file(task: Task, ctx: ValidationContext, validators: Sequence[Validator]) -> FileReport:
     path, chosen = task
+    if isinstance(path, RemotePath):  # validated from a local copy; the report names the URL
+        return inspect_fetched(path, lambda copy: inspect_file((copy, chosen), ctx, validators))
     special = not_a_regular_file(path, str(path))
     if special is not None:  # a FIFO or a device: no validator and no hashing may open it
         return FileReport(str(path), (), None, None, (special,), {})
@@ -101,8 +104,18 @@ def _chunks(items: list[Task], count: int) -> list[list[Task]]:
 
 
 def inspect_all(
-    tasks: list[Task], ctx: ValidationContext, validators: Sequence[Validator], jobs: int
+    tasks: list[Task],
+    ctx: ValidationContext,
+    validators: Sequence[Validator],
+    jobs: int,
+    *,
+    executor: str = "local",
+    scheduler: str | None = None,
 ) -> list[FileReport]:
+    if executor == "dask":  # the same tasks on a Dask cluster (imported only when chosen)
+        from omix_ingest.run.dask_executor import inspect_on_dask
+
+        return inspect_on_dask(tasks, ctx, validators, scheduler=scheduler, workers=jobs)
     if jobs <= 1 or len(tasks) < PARALLEL_THRESHOLD:
         return _inspect_chunk(tasks, ctx, validators)
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
@@ -206,7 +219,8 @@ def run_validation(plan: Plan, config: RunConfig, validators: Sequence[Validator
             must_check.append((entry, claims))
         else:
             skipped.append(str(entry.path))
-    reports = inspect_all([(e.path, claims) for e, claims in must_check], ctx, validators, config.jobs)
+    tasks = [(e.path, claims) for e, claims in must_check]
+    reports = inspect_all(tasks, ctx, validators, config.jobs, executor=config.executor, scheduler=config.scheduler)
     extra = _cross_file_findings(plan, entries, reports, ctx)
     for entry, claims in must_check:
         special = not claims and special_file_kind(entry.path) is not None  # its OMX909 already says why

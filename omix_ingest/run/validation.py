@@ -10,6 +10,7 @@ from omix_ingest.errors import UsageError
 from omix_ingest.report.model import Report
 from omix_ingest.run.config import RunConfig
 from omix_ingest.run.plan import ROLE_DATA, ROLE_METADATA, Plan
+from omix_ingest.run.remote import RemotePath, add_input_folder, add_remote
 from omix_ingest.run.runner import run_validation
 from validators.core.naming import is_metadata_name
 from validators.registry import Validator, load_validators
@@ -35,14 +36,16 @@ class RunInputs:
 def build_plan(inputs: RunInputs) -> Plan:
     plan = Plan(paired=inputs.pair_files, left_out=[str(p) for p in inputs.left_out])
     for path in inputs.paths:
-        if inputs.pair_files and not path.is_dir():
+        if isinstance(path, RemotePath):  # an object or a prefix in a store, listed through fsspec
+            add_remote(plan, path)
+        elif inputs.pair_files and not path.is_dir():
             plan.add_file(path, ROLE_METADATA if is_metadata_name(path.name) else ROLE_DATA)
         else:
             plan.add_path(path)
     if inputs.metadata_dir is not None:
-        plan.add_folder(inputs.metadata_dir, ROLE_METADATA)
+        add_input_folder(plan, inputs.metadata_dir, ROLE_METADATA)
     if inputs.data_dir is not None:
-        plan.add_folder(inputs.data_dir, ROLE_DATA)
+        add_input_folder(plan, inputs.data_dir, ROLE_DATA)
     return plan
 
 
