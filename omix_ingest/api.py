@@ -10,6 +10,7 @@ from omix_ingest.errors import UsageError
 from omix_ingest.report.model import Report
 from omix_ingest.run.config import RunRequest, resolve_run_config
 from omix_ingest.run.config_file import Config, load_config
+from omix_ingest.run.remote import as_input
 from omix_ingest.run.templates import TemplateSource
 from omix_ingest.run.validation import RunInputs, validate
 
@@ -28,6 +29,8 @@ def validate_datasets(
     scope: str | None = "advanced",
     jobs: int | None = None,
     config: str | Path | Literal[False] | None = None,
+    executor: str | None = None,
+    scheduler: str | None = None,
 ) -> Report:
     """Validate `{"metadata": dir, "data": dir}` (either key optional) or one folder/file.
 
@@ -35,7 +38,9 @@ def validate_datasets(
     file's `__index__.validation_check.dataset.scope`. Settings left out come from the project file, as for
     `omix validate`: `config` names it, None finds it from the working folder upwards, False uses none. `rules`
     names a pack (default: the project file's, else polly-default); False checks no value rules. Use
-    `report.to_dataframe()` for the polly-python error table.
+    `report.to_dataframe()` for the polly-python error table. `executor="dask"` runs the per-file checks on the
+    Dask cluster at `scheduler` (an address such as `cluster.scheduler_address`), or on a LocalCluster without
+    one; folders and files may then also be URLs (`s3://bucket/prefix`).
     """
     if isinstance(source_folder_path, Mapping):
         unknown = set(source_folder_path) - {"metadata", "data"}
@@ -46,7 +51,7 @@ def validate_datasets(
         paths: tuple[Path, ...] = ()
     else:
         metadata = data = None
-        paths = (Path(source_folder_path),)
+        paths = (as_input(source_folder_path),)
     request = RunRequest(
         template=template,
         sample_template=sample_template,
@@ -59,9 +64,11 @@ def validate_datasets(
         fail_on=fail_on,
         scope=scope or "file",
         jobs=jobs,
+        executor=executor,
+        scheduler=scheduler,
     )
     inputs = RunInputs(
-        paths, Path(metadata) if metadata is not None else None, Path(data) if data is not None else None
+        paths, as_input(metadata) if metadata is not None else None, as_input(data) if data is not None else None
     )
     project = Config() if config is False else load_config(Path(config) if config is not None else None)
     return validate(resolve_run_config(request, project), inputs)

@@ -9,6 +9,7 @@ file has no `__index__`; nothing is downloaded at import time.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -101,11 +102,14 @@ class OmixAtlas:
         data_dir: str | Path | None = None,
         base_url: str | None = None,
         s3_endpoint: str | None = None,
+        executor: str | None = None,
+        scheduler: str | None = None,
     ) -> None:
         """With no backend named, a token means Polly (the SDK idiom `OmixAtlas(token)`) and no token the local
         atlas; `backend="polly"` takes the token from the argument or POLLY_REFRESH_TOKEN. A token with
         `backend="local"` is an error, not silently ignored. `base_url` points at another API (an emulator),
-        `s3_endpoint` at another S3. The local data directory also keeps the run log of Polly ingestions."""
+        `s3_endpoint` at another S3. The local data directory also keeps the run log of Polly ingestions.
+        `executor="dask"` (with `scheduler`, a Dask scheduler address) validates on a Dask cluster."""
         if backend is None:
             backend = "polly" if token else "local"
         if backend == "local" and token:
@@ -125,6 +129,7 @@ class OmixAtlas:
         else:
             self.backend = backend
         self._gate = Gate(self.backend, self._local.store, config=load_config())
+        self._where = RunRequest(executor=executor, scheduler=scheduler)  # where validation runs
 
     def close(self) -> None:
         if self.backend is not self._local:
@@ -169,6 +174,7 @@ class OmixAtlas:
                 priority=_priority(priority),
                 destination=destination_folder_path,
                 validation=validation,
+                request=self._where,
             )
         )
         self.last_result = result
@@ -242,7 +248,7 @@ class OmixAtlas:
         config = dict(schema_config or {})
         if set(config) - {"source", "datatype"}:
             raise paramException("Param Error", "schema_config takes the keys source and datatype")
-        request = RunRequest(source=config.get("source"), data_type=config.get("datatype"))
+        request = replace(self._where, source=config.get("source"), data_type=config.get("datatype"))
         try:
             run_config = self._gate.run_config(repo, request)
         except AtlasNotFound as exc:

@@ -22,6 +22,7 @@ from omix_ingest.cli.common import (
     open_backend,
     table,
 )
+from omix_ingest.cli.validate_cmd import executor_options
 from omix_ingest.errors import ExitCode, UsageError
 from omix_ingest.gate.ingestion import PRIORITIES, Gate
 from omix_ingest.gate.result import GateResult
@@ -55,6 +56,8 @@ class IngestArgs:
     polly_env: str = "polly"
     s3_endpoint: str | None = None
     offline: bool = False
+    executor: str | None = None
+    scheduler: str | None = None
     report_html: Path | None = None
 
     @property
@@ -127,7 +130,14 @@ def execute_ingest(args: IngestArgs) -> int:
                 destination=args.destination,
                 validation=not args.no_validation,
                 report_path=args.report,
-                request=RunRequest(source=args.source, data_type=args.data_type, fail_on=args.fail_on, jobs=args.jobs),
+                request=RunRequest(
+                    source=args.source,
+                    data_type=args.data_type,
+                    fail_on=args.fail_on,
+                    jobs=args.jobs,
+                    executor=args.executor,
+                    scheduler=args.scheduler,
+                ),
             )
         )
     finally:
@@ -172,6 +182,7 @@ def _ingest_command(mode: str) -> click.Command:
         "--config", type=click.Path(path_type=Path, dir_okay=False), help="Config file (default: discovered)."
     )
     @click.option("-j", "--jobs", type=int, help="Validation worker processes.")
+    @executor_options
     @click.option("-q", "--quiet", count=True, help="Leave out the findings of refused datasets.")
     @data_dir_option
     @format_option

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -19,6 +21,7 @@ from omix_ingest.report.reporters.sarif import SarifReporter
 from omix_ingest.run.config import RunConfig, RunRequest, resolve_run_config
 from omix_ingest.run.config_file import Config, docs_url, load_config
 from omix_ingest.run.hook_files import select_dataset_files
+from omix_ingest.run.remote import as_input
 from omix_ingest.run.validation import RunInputs, validate
 
 
@@ -54,6 +57,8 @@ class ValidateArgs:
     s3_endpoint: str | None = None
     offline: bool = False
     hook: bool = False
+    executor: str | None = None
+    scheduler: str | None = None
     docs_url: str | None = None
 
 
@@ -73,6 +78,8 @@ def run_request(args: ValidateArgs) -> RunRequest:
         jobs=args.jobs,
         max_file_size=args.max_file_size,
         max_depth=args.max_depth,
+        executor=args.executor,
+        scheduler=args.scheduler,
     )
 
 
@@ -132,10 +139,34 @@ def execute_validate(args: ValidateArgs) -> int:
     return ExitCode.FINDINGS if report.failed else ExitCode.OK
 
 
+def _inputs(_ctx: click.Context, _param: click.Parameter, value: object) -> object:
+    """Paths as paths and URLs (s3://bucket/prefix) as URLs: click.Path would fold the `//`."""
+    if value is None:
+        return None
+    return tuple(as_input(v) for v in value) if isinstance(value, tuple) else as_input(str(value))
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def executor_options(function: F) -> F:
+    """--executor and --scheduler, shared with `omix add/update`."""
+    function = click.option(
+        "--scheduler",
+        help="Dask scheduler address (tcp://HOST:8786); implies --executor dask.",
+    )(function)
+    return click.option(
+        "--executor",
+        type=click.Choice(["local", "dask"]),
+        help="Where files are checked: local processes (default) or a Dask cluster (a LocalCluster without "
+        "--scheduler). Needs omix-ingest[dask].",
+    )(function)
+
+
 @click.command("validate")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--metadata", "metadata_dir", type=click.Path(path_type=Path), help="Folder of <dataset_id>.json files.")
-@click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Folder of data files.")
+@click.argument("paths", nargs=-1, callback=_inputs)
+@click.option("--metadata", "metadata_dir", callback=_inputs, help="Folder of <dataset_id>.json files (or a URL).")
+@click.option("--data", "data_dir", callback=_inputs, help="Folder of data files (or a URL).")
 @click.option("--template", type=click.Path(path_type=Path), help="Schema document or dataset_metadata_template file.")
 @click.option("--atlas", help="Validate against this atlas's templates and rule pack (see --backend).")
 @click.option(
@@ -195,6 +226,7 @@ def execute_validate(args: ValidateArgs) -> int:
     help="Docs site that markdown and sarif reports link rule codes to (default: $OMIX_DOCS_URL, [tool.omix] "
     "docs-url, else the published site).",
 )
+@executor_options
 def validate_command(**kwargs: object) -> int:
     """Validate metadata files (and folders of them) against the atlas template and rule pack."""
     return execute_validate(ValidateArgs(**kwargs))  # type: ignore[arg-type]
