@@ -123,6 +123,7 @@ MUTATIONS = {
     "no_index": lambda d: d.pop("__index__"),
     "nan": lambda d: d.update(kw_drug=["nan"]),
     "space": lambda d: d.update(summary=d["summary"] + " "),
+    "invisible": lambda d: d.update(abstract="\u202e" + d["abstract"]),
     "unknown_term": lambda d: d.update(tissue=["lvier"]),
     "ambiguous": lambda d: d.update(organism=["mouse"]),
     "unknown_key": lambda d: d.update(colour="blue"),
@@ -153,7 +154,7 @@ def test_after_fix_no_finding_has_a_fix_and_untouched_fields_keep_their_text(cho
     after = [f for f in check_document(document, "GSE1.json", CTX) if isinstance(f, Finding)]
     assert [f for f in after if f.edits] == []
     touched = {"total_num_samples", "organism", "kw_cell_type", "curated_cell_type", "dataset_source", "tissue"}
-    touched |= {"kw_timestamp_", "__index__", "kw_drug", "summary", "total_num_cells"}
+    touched |= {"kw_timestamp_", "__index__", "kw_drug", "summary", "total_num_cells", "abstract"}
     source = JsonDocument(doc, text)
     for key in doc:
         if key not in touched:  # the very same characters, not just an equal value
@@ -202,3 +203,16 @@ def test_sarif_fixes_are_the_same_change_as_omix_fix(run_cli, tmp_path):
         seen.add(start)
         text = text[:start] + new + text[end:]
     assert text.encode("utf-8") == (AFTER / target.name).read_bytes()
+
+
+@pytest.mark.parametrize("hidden", ["\u200b", "\u202e", "\ufeff", "\u2066"])
+def test_invisible_characters_are_a_warning_that_fix_removes(hidden):
+    doc = good_doc("GSE1")
+    doc["tissue"] = [f"lu{hidden}ng"]
+    text = json.dumps(doc, indent=2, ensure_ascii=False)
+    document, _ = parse_json_text(text, "GSE1.json", CTX.limits)
+    assert document is not None
+    found = [f for f in check_document(document, "GSE1.json", CTX) if isinstance(f, Finding) and f.code == "OMX213"]
+    assert [(f.severity.label, f.location.pointer, f.fix) for f in found] == [("warning", "/tissue/0", 'write "lung"')]
+    fixed, applied, _ = fix_text(text, "GSE1.json", CTX, CONFIG)
+    assert "OMX213" in {f.code for f in applied} and json.loads(fixed)["tissue"] == ["lung"]

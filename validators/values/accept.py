@@ -21,6 +21,13 @@ SPACE_CHARACTERS = (
 )
 
 
+# Characters that do not show, or that reorder what shows: zero-width spaces and joiners, marks, the BOM, and
+# the bidirectional embeddings, overrides and isolates. Literal characters, as above.
+INVISIBLE_CHARACTERS = (
+    "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff"
+)
+
+
 def tightened(structural: dict[str, Any], fields: Iterable[FieldChecks], nan_like: frozenset[str]) -> dict[str, Any]:
     """A copy of `structural` that also refuses every value the compiled field checks would report."""
     schema = copy.deepcopy(structural)
@@ -40,13 +47,15 @@ def _item_schema(prop: dict[str, Any]) -> dict[str, Any]:
 
 
 def _refuse_untidy_strings(properties: dict[str, Any], nan_like: frozenset[str]) -> None:
-    """No "nan"-like string and no string with surrounding space, in any text field (OMX205, OMX208)."""
+    """No "nan"-like string, no string with surrounding space and none with invisible characters, in any text
+    field (OMX205, OMX208, OMX213)."""
     untidy = {
         "not": {
             "anyOf": [
                 {"enum": sorted(nan_like)},
                 {"pattern": f"^[{SPACE_CHARACTERS}]"},
                 {"pattern": f"[{SPACE_CHARACTERS}]$"},
+                {"pattern": f"[{INVISIBLE_CHARACTERS}]"},
             ]
         }
     }

@@ -22,6 +22,7 @@ from validators.values import accept
 from validators.values.rules import (
     CROSS_FIELD,
     DEFAULT_MIXED,
+    INVISIBLE_CHARACTERS,
     NAN_LIKE,
     OUT_OF_RANGE,
     PATTERN_MISMATCH,
@@ -156,6 +157,8 @@ class ValueChecker:
                 yield SURROUNDING_SPACE.finding(
                     display, at, value=item, fix=fix, edits=replace_edit(at.pointer, item.strip())
                 )
+            elif _INVISIBLE.search(item):
+                yield _invisible_finding(item, display, locate(_at(where)))
 
     def _placeholder(self, key: str) -> str | None:
         checks = self._by_key.get(key)
@@ -273,6 +276,21 @@ class ValueChecker:
                     actual=", ".join(repr(a) for a in sorted(actual)) or "nothing",
                     severity=Severity.parse(cross.severity) if cross.severity else None,
                 )
+
+
+_INVISIBLE = re.compile(f"[{accept.INVISIBLE_CHARACTERS}]")
+
+
+def _invisible_finding(item: str, display: str, at: Location) -> Finding:
+    import unicodedata
+
+    found = _INVISIBLE.findall(item)
+    names = ", ".join(sorted({f"U+{ord(c):04X} {unicodedata.name(c, '?')}" for c in found}))
+    cleaned = _INVISIBLE.sub("", item)
+    fix = f"write {json.dumps(cleaned, ensure_ascii=False)}"
+    return INVISIBLE_CHARACTERS.finding(
+        display, at, value=item, count=len(found), names=names, fix=fix, edits=replace_edit(at.pointer, cleaned)
+    )
 
 
 def _conforms(item: Any, field_type: str) -> bool:

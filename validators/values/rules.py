@@ -148,6 +148,20 @@ TERM_OUTSIDE_BRANCH = Rule(
     good='"curated_tissue": ["liver"]',
 )
 
+INVISIBLE_CHARACTERS = Rule(
+    "OMX213",
+    "invisible-characters",
+    Severity.WARNING,
+    "Value holds invisible or direction-changing characters",
+    "{value!r} holds {count} invisible or bidirectional control character(s) ({names})",
+    "Zero-width spaces and joiners, byte order marks and bidirectional overrides come from copying out of web "
+    "pages, PDFs and spreadsheets. They make equal-looking terms differ, and overrides can make a value display "
+    'differently from what it is (the trick of "Trojan Source").',
+    bad='"tissue": ["liver\u200b"]',
+    good='"tissue": ["liver"]',
+    autofix="removes the invisible characters",
+)
+
 RULES = (
     NOT_IN_VOCABULARY,
     VOCABULARY_CASE,
@@ -161,4 +175,5 @@ RULES = (
     TERM_ID_FOR_LABEL,
     DEPRECATED_TERM,
     TERM_OUTSIDE_BRANCH,
+    INVISIBLE_CHARACTERS,
 )
