@@ -148,3 +148,11 @@ def test_zeros_written_long_are_still_zero(tmp_path):
     path.write_text('{"dataset_id": "GSE1_GPL1", "total_num_cells": 0.0e-999}', encoding="utf-8")
     _, report = omix("--template", SINGLE_CELL, "--select", "OMX9", path)
     assert report["files"][0]["findings"] == []
+
+
+@pytest.mark.parametrize("hidden", ["\x00", "\x1b", "\u200b", "\u202e"])
+def test_gct_ids_with_control_characters_are_findings(tmp_path, hidden):
+    gct = tmp_path / "GSE1_GPL1.gct"
+    gct.write_text(f"#1.2\n2\t1\nName\tDescription\tS{hidden}1\nG{hidden}1\tna\t1\nG2\tna\t2\n", encoding="utf-8")
+    code, report = omix(gct)
+    assert code == 1 and codes(report) == {"GSE1_GPL1.gct": ["OMX409", "OMX409"]}

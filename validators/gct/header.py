@@ -7,6 +7,7 @@ share (cmapPy's missing-value markers, what makes a bad id, where a field starts
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -43,6 +44,9 @@ def id_problem(value: str) -> str | None:
         return "a missing-value marker"
     if value != value.strip():
         return "padded with spaces"
+    control = next((c for c in value if unicodedata.category(c) in ("Cc", "Cf")), None)
+    if control is not None:  # NUL, escape sequences, zero-width and direction marks: ids that print wrong
+        return f"unprintable (it holds U+{ord(control):04X})"
     return None
 
 

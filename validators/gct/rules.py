@@ -92,10 +92,11 @@ BAD_ID = Rule(
     "OMX409",
     "gct-empty-or-missing-id",
     Severity.ERROR,
-    "Empty, missing or padded id",
+    "Empty, missing, padded or unprintable id",
     "{what} {value!r} is {problem}",
-    "Ids must be real names: an empty id, a missing-value marker such as NA, or an id with surrounding spaces "
-    "cannot be matched to sample metadata or searched.",
+    "Ids must be real names: an empty id, a missing-value marker such as NA, an id with surrounding spaces, or "
+    "one holding control characters (NUL, escapes, zero-width or direction marks) cannot be matched to sample "
+    "metadata or searched.",
     "\\tna\\t1.0 (empty row id)",
     "g1\\tna\\t1.0",
 )
