@@ -87,6 +87,7 @@ def _walk_key(relative: str) -> tuple[tuple[int, str], ...]:
 def _listing(fs: Any, root: str) -> list[str] | None:
     """The object paths under `root` (hidden names left out, as in a local walk), or None when `root` is an object
     itself. FileNotFoundError when there is nothing there."""
+    fs.invalidate_cache(root)  # fsspec keeps listings for the life of the process: a notebook's rerun sees new files
     info = fs.info(root)
     if info.get("type") != "directory":
         return None
