@@ -155,9 +155,9 @@ def inspect_on_dask(
 ) -> list[FileReport]:
     """Every task's FileReport, in task order, computed on the cluster at `scheduler` (or a LocalCluster of
     `workers` single-threaded processes)."""
-    from distributed import KilledWorker
-
     with _client(scheduler, workers) as client:
+        from distributed import KilledWorker
+
         _check_workers(client)
         if not tasks:
             return []
