@@ -93,7 +93,7 @@ class Gate:
             expected = config.describe(dataset_mode=plan.dataset_mode)
             report = reusable_report(report_path, expected, entries, notes) if report_path else None
             if report is None:
-                report = validate(config, inputs, plan=plan)
+                report = validate(config, inputs, plan=plan, progress=True)
         else:
             notes.append("not validated: validation=False ingests what pairs, as polly-python does")
         datasets = self._datasets(entries, report, notes)

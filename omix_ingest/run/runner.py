@@ -21,6 +21,7 @@ from omix_ingest import __version__
 from omix_ingest.report.model import FileReport, Report, TemplateInfo
 from omix_ingest.run.config import RunConfig
 from omix_ingest.run.plan import ROLE_DATA, ROLE_METADATA, ROLE_PATH, Plan, PlannedFile
+from omix_ingest.run.progress import Advance, ProgressBar, no_progress
 from omix_ingest.run.remote import RemotePath, inspect_fetched
 from omix_ingest.run.selection import Selection
 from validators.core.context import DIGEST_FACT, SIZE_FACT, Fact, ValidationContext
@@ -98,6 +99,16 @@ def _inspect_chunk(tasks: list[Task], ctx: ValidationContext, validators: Sequen
     return [inspect_file(t, ctx, validators) for t in tasks]
 
 
+def _inspect_serially(
+    tasks: list[Task], ctx: ValidationContext, validators: Sequence[Validator], advance: Advance
+) -> list[FileReport]:
+    reports = []
+    for task in tasks:
+        reports.append(inspect_file(task, ctx, validators))
+        advance(1)
+    return reports
+
+
 def _chunks(items: list[Task], count: int) -> list[list[Task]]:
     size = max(1, -(-len(items) // count))
     return [items[i : i + size] for i in range(0, len(items), size)]
@@ -111,18 +122,24 @@ def inspect_all(
     *,
     executor: str = "local",
     scheduler: str | None = None,
+    advance: Advance = no_progress,
 ) -> list[FileReport]:
+    """Every task's FileReport, in task order; `advance(n)` is told as files finish (for a progress bar)."""
     if executor == "dask":  # the same tasks on a Dask cluster (imported only when chosen)
         from omix_ingest.run.dask_executor import inspect_on_dask
 
         return inspect_on_dask(tasks, ctx, validators, scheduler=scheduler, workers=jobs)
     if jobs <= 1 or len(tasks) < PARALLEL_THRESHOLD:
-        return _inspect_chunk(tasks, ctx, validators)
+        return _inspect_serially(tasks, ctx, validators, advance)
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     work = partial(_inspect_chunk, ctx=ctx, validators=validators)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method)) as pool:
         # A few chunks per worker balances load without paying per-file pickling.
-        return [r for chunk in pool.map(work, _chunks(tasks, jobs * 4)) for r in chunk]
+        reports: list[FileReport] = []
+        for chunk in pool.map(work, _chunks(tasks, jobs * 4)):
+            reports += chunk
+            advance(len(chunk))
+        return reports
 
 
 def template_info(ctx: ValidationContext) -> TemplateInfo | None:
@@ -199,7 +216,8 @@ def _unchecked(entry: PlannedFile) -> Finding | None:
     return None
 
 
-def run_validation(plan: Plan, config: RunConfig, validators: Sequence[Validator]) -> Report:
+def run_validation(plan: Plan, config: RunConfig, validators: Sequence[Validator], *, progress: bool = False) -> Report:
+    """The report for a plan; `progress` draws a bar where a person watches a long run (see `progress`)."""
     ctx = validation_context(
         config.template,
         config.rule_pack,
@@ -220,7 +238,10 @@ def run_validation(plan: Plan, config: RunConfig, validators: Sequence[Validator
         else:
             skipped.append(str(entry.path))
     tasks = [(e.path, claims) for e, claims in must_check]
-    reports = inspect_all(tasks, ctx, validators, config.jobs, executor=config.executor, scheduler=config.scheduler)
+    with ProgressBar(len(tasks), "checking files", enabled=progress and config.executor == "local") as advance:
+        reports = inspect_all(
+            tasks, ctx, validators, config.jobs, executor=config.executor, scheduler=config.scheduler, advance=advance
+        )
     extra = _cross_file_findings(plan, entries, reports, ctx)
     for entry, claims in must_check:
         special = not claims and special_file_kind(entry.path) is not None  # its OMX909 already says why

@@ -50,9 +50,15 @@ def build_plan(inputs: RunInputs) -> Plan:
 
 
 def validate(
-    config: RunConfig, inputs: RunInputs, validators: list[Validator] | None = None, plan: Plan | None = None
+    config: RunConfig,
+    inputs: RunInputs,
+    validators: list[Validator] | None = None,
+    plan: Plan | None = None,
+    *,
+    progress: bool = False,
 ) -> Report:
-    """Validate what `inputs` name; `plan` lets a caller that already walked the folders reuse that walk."""
+    """Validate what `inputs` name; `plan` lets a caller that already walked the folders reuse that walk;
+    `progress` shows a bar on long runs where a person watches (a terminal or a notebook, not CI)."""
     if inputs.empty and not inputs.left_out:
         raise UsageError("nothing to validate: give files or folders, or --metadata DIR / --data DIR")
     plan = plan if plan is not None else build_plan(inputs)
@@ -61,4 +67,5 @@ def validate(
             "metadata files need a template: pass --template FILE (a schema document or a "
             "dataset_metadata_template file), or set `template` in [tool.omix]"
         )
-    return run_validation(plan, config, validators if validators is not None else load_validators())
+    chosen = validators if validators is not None else load_validators()
+    return run_validation(plan, config, chosen, progress=progress)
