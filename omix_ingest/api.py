@@ -1,4 +1,5 @@
-"""The notebook-facing API: validate a folder pair against a template and get a Report (and a DataFrame)."""
+"""The notebook-facing API: validate a folder pair against a template and get a Report (and a DataFrame); fix
+what can be fixed safely."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 from omix_ingest.errors import UsageError
+from omix_ingest.fix.fixer import FileFix, fix_inputs
 from omix_ingest.report.model import Report
 from omix_ingest.run.config import RunRequest, resolve_run_config
 from omix_ingest.run.config_file import Config, load_config
@@ -71,4 +73,32 @@ def validate_datasets(
         paths, as_input(metadata) if metadata is not None else None, as_input(data) if data is not None else None
     )
     project = Config() if config is False else load_config(Path(config) if config is not None else None)
-    return validate(resolve_run_config(request, project), inputs)
+    return validate(resolve_run_config(request, project), inputs, progress=True)
+
+
+def apply_fixes(
+    template: TemplateSource,
+    paths: str | Path | Sequence[str | Path],
+    *,
+    write: bool = False,
+    source: str | None = None,
+    data_type: str | None = None,
+    rules: str | Path | None = None,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    config: str | Path | Literal[False] | None = None,
+) -> list[FileFix]:
+    """Fix metadata files (or folders of them) as `omix fix` does: each result holds the bytes before and after,
+    the findings fixed and those left for a person (`.diff()` shows the change). Nothing is written unless
+    `write=True`; then files are replaced atomically, their formatting kept."""
+    chosen = (paths,) if isinstance(paths, str | Path) else tuple(paths)
+    request = RunRequest(
+        template=template,
+        source=source,
+        data_type=data_type,
+        rules=rules,
+        select=tuple(select),
+        ignore=tuple(ignore),
+    )
+    project = Config() if config is False else load_config(Path(config) if config is not None else None)
+    return fix_inputs(resolve_run_config(request, project), RunInputs(tuple(Path(p) for p in chosen)), write=write)

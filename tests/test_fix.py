@@ -216,3 +216,29 @@ def test_invisible_characters_are_a_warning_that_fix_removes(hidden):
     assert [(f.severity.label, f.location.pointer, f.fix) for f in found] == [("warning", "/tissue/0", 'write "lung"')]
     fixed, applied, _ = fix_text(text, "GSE1.json", CTX, CONFIG)
     assert "OMX213" in {f.code for f in applied} and json.loads(fixed)["tissue"] == ["lung"]
+
+
+def test_validate_fix_fixes_then_reports_what_is_left(run_cli, tmp_path):
+    folder = copy_cases(tmp_path, FIXTURES / "fix" / "before")
+    result = run_cli("validate", "--fix", "--template", SINGLE_CELL, "--format", "json", folder)
+    assert "fixed in 16 of 17 files" in result.err
+    report = result.json()
+    failing = {Path(f["path"]).name for f in report["files"] if any(x["severity"] == "error" for x in f["findings"])}
+    assert failing == {"GSE900016_bom.json", "GSE900017_ambiguous_left_alone.json"} and result.code == 1  # a BOM stays
+    assert (folder / "GSE900001_number_as_string.json").read_bytes() == (
+        AFTER / "GSE900001_number_as_string.json"
+    ).read_bytes()
+
+
+def test_python_api_shows_then_applies_fixes(tmp_path):
+    from omix_ingest.api import apply_fixes, validate_datasets
+
+    folder = copy_cases(tmp_path, FIXTURES / "fix" / "before")
+    report = validate_datasets(SINGLE_CELL, folder)
+    assert {f.code for f in report.fixes()} >= {"OMX105", "OMX106", "OMX110", "OMX111", "OMX209"}
+    preview = apply_fixes(SINGLE_CELL, folder)
+    assert sum(r.changed for r in preview) == 16 and '+  "total_num_samples": 380,' in preview[0].diff()
+    assert (folder / "GSE900001_number_as_string.json").read_bytes() == preview[0].before  # nothing written yet
+    applied = apply_fixes(SINGLE_CELL, [folder], write=True)
+    assert [r.after for r in applied] == [r.after for r in preview]
+    assert validate_datasets(SINGLE_CELL, folder).fixes() == []

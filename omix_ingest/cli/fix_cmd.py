@@ -9,33 +9,8 @@ import click
 from omix_ingest.cli.common import backend_options
 from omix_ingest.cli.validate_cmd import ValidateArgs, build_options
 from omix_ingest.errors import ExitCode, UsageError
-from omix_ingest.fix.fixer import FileFix, fix_files
-from omix_ingest.run.config import RunConfig
+from omix_ingest.fix.fixer import FileFix, fix_inputs
 from omix_ingest.run.config_file import load_config
-from omix_ingest.run.plan import ROLE_DATA
-from omix_ingest.run.validation import RunInputs, build_plan
-from validators.core.naming import is_metadata_name
-
-
-def metadata_files(inputs: RunInputs) -> list[Path]:
-    """The metadata files among the inputs (folders walked as `omix validate` walks them)."""
-    plan = build_plan(inputs)
-    files = []
-    for entry in plan.deduplicated():
-        if "://" in str(entry.path):  # a URL input (s3://...): its objects cannot be rewritten in place
-            raise UsageError(f"{entry.path}: only local files can be fixed")
-        if entry.role != ROLE_DATA and is_metadata_name(entry.path.name):
-            files.append(entry.path)
-    return files
-
-
-def fix_inputs(config: RunConfig, inputs: RunInputs, *, write: bool) -> list[FileFix]:
-    files = metadata_files(inputs)
-    if not files:
-        raise UsageError("no metadata files to fix: give <dataset_id>.json files or folders of them")
-    if config.template is None:
-        raise UsageError("fixing metadata needs a template: pass --template FILE or --atlas NAME")
-    return fix_files(files, config, write=write)
 
 
 def describe(results: list[FileFix], *, write: bool) -> str:

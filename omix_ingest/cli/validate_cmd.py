@@ -60,6 +60,7 @@ class ValidateArgs:
     executor: str | None = None
     scheduler: str | None = None
     docs_url: str | None = None
+    fix: bool = False
 
 
 def run_request(args: ValidateArgs) -> RunRequest:
@@ -125,7 +126,12 @@ def execute_validate(args: ValidateArgs) -> int:
     config = load_config(args.config)
     base = docs_url(config, args.docs_url)  # checked first: a bad URL costs no template or rule-pack loading
     run_config, inputs, fmt = build_options(args, config)
-    report = validate(run_config, inputs)
+    if args.fix:  # fix, then validate what the fixes left
+        from omix_ingest.cli.fix_cmd import describe
+        from omix_ingest.fix.fixer import fix_inputs
+
+        click.echo(describe(fix_inputs(run_config, inputs, write=True), write=True), nl=False, err=True)
+    report = validate(run_config, inputs, progress=not args.hook and args.quiet == 0)
     verbosity = args.verbose - args.quiet
     reporter = make_reporter(fmt, color=use_color(args.output), verbosity=verbosity, rules_base=base)
     rendered = reporter.render(report)
@@ -209,6 +215,11 @@ def executor_options(function: F) -> F:
     is_flag=True,
     help="As a pre-commit hook: leave out files that are not datasets (the configured template, sample template "
     "and rule pack, lock files, schema documents) and pair the named metadata and data files by dataset id.",
+)
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="First apply the safe fixes (as `omix fix --write`), then validate what is left.",
 )
 @click.option("-v", "--verbose", count=True, help="More text output.")
 @click.option("-j", "--jobs", type=int, help="Worker processes (default: all cores).")

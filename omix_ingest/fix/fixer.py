@@ -18,11 +18,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from omix_ingest.errors import UsageError
 from omix_ingest.fix.json_text import EditError, Splice, apply_splices, splice_for
 from omix_ingest.run.config import RunConfig
+from omix_ingest.run.plan import ROLE_DATA
+from omix_ingest.run.validation import RunInputs, build_plan
 from validators.core.context import ValidationContext
 from validators.core.jsonread import JsonDocument, parse_json_text
 from validators.core.model import Finding
+from validators.core.naming import is_metadata_name
 from validators.core.unreadable import read_bytes
 from validators.metadata.validator import check_document
 from validators.registry import validation_context
@@ -153,3 +157,24 @@ def fix_files(paths: Sequence[Path], config: RunConfig, *, write: bool) -> list[
             write_in_place(path, result.after)
         results.append(result)
     return results
+
+
+def metadata_files(inputs: RunInputs) -> list[Path]:
+    """The metadata files among the inputs (folders walked as `omix validate` walks them)."""
+    plan = build_plan(inputs)
+    files = []
+    for entry in plan.deduplicated():
+        if "://" in str(entry.path):  # a URL input (s3://...): its objects cannot be rewritten in place
+            raise UsageError(f"{entry.path}: only local files can be fixed")
+        if entry.role != ROLE_DATA and is_metadata_name(entry.path.name):
+            files.append(entry.path)
+    return files
+
+
+def fix_inputs(config: RunConfig, inputs: RunInputs, *, write: bool) -> list[FileFix]:
+    files = metadata_files(inputs)
+    if not files:
+        raise UsageError("no metadata files to fix: give <dataset_id>.json files or folders of them")
+    if config.template is None:
+        raise UsageError("fixing metadata needs a template: pass --template FILE or --atlas NAME")
+    return fix_files(files, config, write=write)
