@@ -8,13 +8,13 @@ replaces what the atlas holds, and the commit never sees it.
 from __future__ import annotations
 
 import hashlib
-import os
-import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from omix_ingest.run.progress import ProgressBar
+
 MULTIPART_THRESHOLD = 25 * 1024 * 1024  # as the SDK: multipart above 25 MB
+UPLOAD_BAR_BYTES = 8 * 1024 * 1024  # smaller uploads finish before a bar is worth drawing
 STAGING_SUFFIX = ".omix-staging"
 CHANGED = "the data file changed after it was validated; validate it again"
 
@@ -49,9 +49,10 @@ def upload_verified(s3: Any, bucket: str, key: str, path: Path, expected_sha256:
 
     config = TransferConfig(multipart_threshold=MULTIPART_THRESHOLD, multipart_chunksize=MULTIPART_THRESHOLD)
     staging = key + STAGING_SUFFIX
-    with path.open("rb") as handle:
+    size = path.stat().st_size
+    with path.open("rb") as handle, ProgressBar(size, f"uploading {path.name}", minimum=UPLOAD_BAR_BYTES) as advance:
         reader = HashingReader(handle)
-        s3.upload_fileobj(reader, bucket, staging, Config=config, Callback=progress(path))
+        s3.upload_fileobj(reader, bucket, staging, Config=config, Callback=advance)
     try:
         if expected_sha256 is not None and reader.hexdigest() != expected_sha256:
             return CHANGED
@@ -59,19 +60,3 @@ def upload_verified(s3: Any, bucket: str, key: str, path: Path, expected_sha256:
     finally:
         s3.delete_object(Bucket=bucket, Key=staging)
     return None
-
-
-def progress(path: Path) -> Callable[[int], None] | None:
-    """A byte counter on stderr while uploading, on an interactive terminal only (never under CI or pre-commit)."""
-    if not sys.stderr.isatty() or os.environ.get("CI") or os.environ.get("PRE_COMMIT"):
-        return None
-    total = max(1, path.stat().st_size)
-    sent = [0]
-
-    def report(count: int) -> None:
-        sent[0] += count
-        end = "\n" if sent[0] >= total else ""
-        sys.stderr.write(f"\ruploading {path.name}: {sent[0] * 100 // total:3d}%{end}")
-        sys.stderr.flush()
-
-    return report

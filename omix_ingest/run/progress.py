@@ -26,9 +26,9 @@ def _in_notebook() -> bool:
     return instance is not None and type(instance).__name__ == "ZMQInteractiveShell"
 
 
-def wanted(total: int, *, enabled: bool = True) -> bool:
-    """Whether to draw a bar for `total` units of work."""
-    if not enabled or total < MIN_FILES or any(os.environ.get(name) for name in QUIET_ENV):
+def wanted(total: int, *, enabled: bool = True, minimum: int = MIN_FILES) -> bool:
+    """Whether to draw a bar for `total` units of work (files, or bytes with another `minimum`)."""
+    if not enabled or total < minimum or any(os.environ.get(name) for name in QUIET_ENV):
         return False
     return _in_notebook() or sys.stderr.isatty()
 
@@ -36,10 +36,10 @@ def wanted(total: int, *, enabled: bool = True) -> bool:
 class ProgressBar:
     """`with ProgressBar(total, "checking") as advance: ... advance(n)`; a no-op when no bar is wanted."""
 
-    def __init__(self, total: int, label: str, *, enabled: bool = True) -> None:
+    def __init__(self, total: int, label: str, *, enabled: bool = True, minimum: int = MIN_FILES) -> None:
         self.total = total
         self.label = label
-        self.show = wanted(total, enabled=enabled)
+        self.show = wanted(total, enabled=enabled, minimum=minimum)
         self._progress: Any = None
         self._task: Any = None
 
