@@ -233,3 +233,22 @@ def test_a_file_the_workers_cannot_see_stops_the_run(tmp_path):
     ctx = validation_context(None, None)
     with pytest.raises(NotOnWorker, match="cannot see"):
         inspect_chunk([(Path("data/GSE1_GPL2.gct"), (0,))], (ctx, validators), str(tmp_path))
+
+
+def test_the_project_file_can_name_the_cluster(run_cli, scheduler, tmp_path):
+    """`executor` and `scheduler` in [tool.omix]; a flag on the command line still wins."""
+    import shutil
+
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "examples" / "metadata", project / "metadata")
+    (project / "pyproject.toml").write_text(
+        f'[tool.omix]\ntemplate = "{SINGLE_CELL}"\nexecutor = "dask"\nscheduler = "{scheduler}"\n', encoding="utf-8"
+    )
+    config = ("--config", project / "pyproject.toml")
+    on_cluster = run_cli("validate", *config, "--format", "json", project / "metadata")
+    local = run_cli("validate", *config, "--executor", "local", "--format", "json", project / "metadata")
+    assert on_cluster.code == local.code == 1, on_cluster.err + local.err
+    assert _comparable(on_cluster.out) == _comparable(local.out)
+    (project / "pyproject.toml").write_text('[tool.omix]\nscheduler = "tcp://127.0.0.1:9"\n', encoding="utf-8")
+    unreachable = run_cli("validate", *config, "--template", SINGLE_CELL, project / "metadata")
+    assert unreachable.code == 2 and "Traceback" not in unreachable.err

@@ -219,7 +219,10 @@ def resolve_run_config(
     template, samples = _templates(request, config, defaults, source, data_type)
     pack = _rule_pack(request, config, defaults)
     jobs = request.jobs if request.jobs is not None else config.get("jobs")
-    executor, scheduler = resolve_executor(request.executor, request.scheduler)
+    executor, scheduler = resolve_executor(
+        request.executor or (None if request.scheduler else config.get("executor")),
+        request.scheduler or (None if request.executor == "local" else config.get("scheduler")),
+    )
     return RunConfig(
         template=template,
         sample_templates=samples,

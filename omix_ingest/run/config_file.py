@@ -28,6 +28,8 @@ KNOWN_KEYS = {
     "format": str,
     "scope": str,
     "docs-url": str,
+    "executor": str,
+    "scheduler": str,
 }
 PATH_KEYS = ("template", "rules", "sample-template")
 # Where reports link rule codes to (`{docs-url}rules/OMX106/`): the published docs site, which `mkdocs.yml` names as
