@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from omix_ingest.report.model import jsonable
 from validators.core.naming import dataset_id_of
 
 SEVERITY_CLASS = {"error": "e", "warning": "w", "info": "i"}
@@ -83,7 +84,7 @@ def group_datasets(files: Iterable[dict[str, Any]]) -> list[Dataset]:
 
 def shown(value: Any) -> str:
     """A value as a curator reads it: text as is, anything else as JSON; long values shortened."""
-    text = value if isinstance(value, str) else orjson.dumps(value, default=str).decode()
+    text = value if isinstance(value, str) else orjson.dumps(jsonable(value), default=str).decode()
     return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
 
 

@@ -7,7 +7,7 @@ import orjson
 
 from omix_ingest import __version__
 from omix_ingest.docs import rule_links
-from omix_ingest.report.model import Report
+from omix_ingest.report.model import Report, jsonable
 from omix_ingest.report.reporters.sarif_fixes import sarif_fixes
 from omix_ingest.run.config_file import DEFAULT_DOCS_URL
 from validators.core.model import Finding, Rule, Severity
@@ -74,4 +74,5 @@ class SarifReporter:
                     result["fixes"] = [fixes[number]]
                 results.append(result)
         body = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [{"tool": {"driver": driver}, "results": results}]}
-        return orjson.dumps(body, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE).decode()
+        # Messages and pointers quote broken inputs (a lone surrogate in a key): written escaped, as in the JSON report.
+        return orjson.dumps(jsonable(body), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE).decode()
