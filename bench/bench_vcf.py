@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import sys
 from pathlib import Path
 
@@ -78,34 +79,52 @@ def ensure(records: int) -> Path:
     return path
 
 
+def bgzipped(path: Path) -> Path:
+    """The same records BGZF-compressed (pysam's bgzip), cached beside the plain file."""
+    import pysam
+
+    target = path.with_suffix(".vcf.gz")
+    if not target.exists():
+        pysam.tabix_compress(str(path), str(target), force=True)
+    return target
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=1_000_000)
     args = parser.parse_args()
+    bcftools = shutil.which("bcftools")  # the floor, when the machine has it (Debian: apt-get install bcftools)
     for records in (args.records // 4, args.records):
-        path = ensure(records)
-        ours = measure([sys.executable, "-m", "omix_ingest.cli", "validate", "--format", "json", str(path)])
-        if ours.returncode != 0:
-            raise SystemExit(f"omix validate did not pass the generated file:\n{ours.stdout[:2000]}")
-        peer = measure([sys.executable, "-c", PYSAM_LOOP, str(path)])
-        record(
-            "vcf",
-            f"{records} records",
-            records=records,
-            omix_seconds=ours.seconds,
-            omix_peak_mib=ours.peak_mib,
-            pysam_seconds=peer.seconds,
-            pysam_peak_mib=peer.peak_mib,
-        )
-        print(f"{records:,} records, {path.stat().st_size / 2**20:.0f} MiB:")
-        print(
-            f"  omix validate (pysam pass + checks)  {ours.seconds:6.1f} s  {records / ours.seconds:>10,.0f} rec/s"
-            f"  peak {ours.peak_mib:5.0f} MiB"
-        )
-        print(
-            f"  bare pysam loop, every field         {peer.seconds:6.1f} s  {records / peer.seconds:>10,.0f} rec/s"
-            f"  peak {peer.peak_mib:5.0f} MiB   (omix at {peer.seconds / ours.seconds:.2f}x its speed)"
-        )
+        plain = ensure(records)
+        for path in (plain, bgzipped(plain)):
+            ours = measure([sys.executable, "-m", "omix_ingest.cli", "validate", "--format", "json", str(path)])
+            if ours.returncode != 0:
+                raise SystemExit(f"omix validate did not pass the generated file:\n{ours.stdout[:2000]}")
+            peer = measure([sys.executable, "-c", PYSAM_LOOP, str(path)])
+            floor = measure([bcftools, "view", "-Ou", "-o", "/dev/null", str(path)]) if bcftools else None
+            kind = "bgzipped" if path.suffix == ".gz" else "plain"
+            record(
+                "vcf",
+                f"{records} records {kind}",
+                records=records,
+                omix_seconds=ours.seconds,
+                omix_peak_mib=ours.peak_mib,
+                pysam_seconds=peer.seconds,
+                pysam_peak_mib=peer.peak_mib,
+                bcftools_seconds=floor.seconds if floor else None,
+            )
+            print(f"{records:,} records, {kind}, {path.stat().st_size / 2**20:.0f} MiB:")
+            print(
+                f"  omix validate (pysam pass + checks)  {ours.seconds:6.1f} s  {records / ours.seconds:>10,.0f} rec/s"
+                f"  peak {ours.peak_mib:5.0f} MiB"
+            )
+            print(
+                f"  bare pysam loop, every field         {peer.seconds:6.1f} s  {records / peer.seconds:>10,.0f} rec/s"
+                f"  peak {peer.peak_mib:5.0f} MiB   (omix at {peer.seconds / ours.seconds:.2f}x its speed)"
+            )
+            if floor is not None:
+                rate = records / floor.seconds
+                print(f"  bcftools view (floor)                {floor.seconds:6.1f} s  {rate:>10,.0f} rec/s")
 
 
 if __name__ == "__main__":

@@ -125,6 +125,9 @@ def _vcf_rows(figures: list[dict[str, Any]]) -> list[Row]:
         rows.append(
             (f"VCF {f['case']}: speed vs pysam touching every field", f"{share:.0%}", ">= 50%", _verdict(share, 0.5))
         )
+        if f.get("bcftools_seconds"):
+            floor = f["bcftools_seconds"] / f["omix_seconds"]
+            rows.append((f"VCF {f['case']}: vs bcftools view (floor)", f"{floor:.2f}x", "floor", "-"))
     return rows
 
 
