@@ -156,3 +156,49 @@ def test_gct_ids_with_control_characters_are_findings(tmp_path, hidden):
     gct.write_text(f"#1.2\n2\t1\nName\tDescription\tS{hidden}1\nG{hidden}1\tna\t1\nG2\tna\t2\n", encoding="utf-8")
     code, report = omix(gct)
     assert code == 1 and codes(report) == {"GSE1_GPL1.gct": ["OMX409", "OMX409"]}
+
+
+def test_a_folder_tree_deeper_than_the_recursion_limit_is_walked(tmp_path):
+    """os.walk recurses once per level on Python 3.11; the planner's walk does not, so 1,500 levels are fine."""
+    deepest = tmp_path / "deep"
+    deepest.mkdir()
+    for _ in range(1500):  # one level at a time: pathlib's and os's own makedirs recurse too
+        deepest = deepest / "d"
+        deepest.mkdir()
+    (deepest / "GSE1_GPL1.json").write_text('{"dataset_id": "GSE1_GPL1"}', encoding="utf-8")
+    (tmp_path / "deep" / "GSE2_GPL1.json").write_text('{"dataset_id": "GSE2_GPL1"}', encoding="utf-8")
+    try:
+        code, report = omix("--template", SINGLE_CELL, "--select", "OMX103", tmp_path / "deep")
+    finally:  # remove the tree bottom up: shutil.rmtree (pytest's clean-up) recurses once per level as well
+        (deepest / "GSE1_GPL1.json").unlink()
+        while deepest != tmp_path / "deep":
+            deepest.rmdir()
+            deepest = deepest.parent
+    assert code == 1 and sorted(Path(f["path"]).name for f in report["files"]) == ["GSE1_GPL1.json", "GSE2_GPL1.json"]
+
+
+def test_the_walk_keeps_os_walk_order_and_pruning(tmp_path):
+    import os
+
+    from omix_ingest.run.plan import walk_top_down
+
+    for rel in ("b/x", "a/y/z", "a/.hidden", "c"):
+        (tmp_path / rel).mkdir(parents=True)
+        (tmp_path / rel / "f.json").write_text("{}", encoding="utf-8")
+    errors: list[OSError] = []
+
+    def ours_pruned() -> list[str]:
+        seen = []
+        for top, dirs, names in walk_top_down(tmp_path, errors.append):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            seen.append((top, sorted(names)))
+        return seen
+
+    def theirs_pruned() -> list[str]:
+        seen = []
+        for top, dirs, names in os.walk(tmp_path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            seen.append((top, sorted(names)))
+        return seen
+
+    assert ours_pruned() == theirs_pruned() and errors == []

@@ -8,6 +8,7 @@ a path that does not exist becomes a finding in the report, never an exception. 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,7 +61,7 @@ class Plan:
         if not root.is_dir():
             self.findings.append(MISSING_FILE.finding(str(root), path=str(root)))
             return
-        for folder, dirs, names in os.walk(root, onerror=self._walk_error):
+        for folder, dirs, names in walk_top_down(root, self._walk_error):
             base = Path(folder)
             kept_dirs = []
             for name in sorted(dirs):
@@ -94,3 +95,28 @@ class Plan:
             if key not in chosen or chosen[key].role == ROLE_PATH:
                 chosen[key] = entry
         return list(chosen.values())
+
+
+def walk_top_down(root: Path, onerror: Callable[[OSError], None]) -> Iterator[tuple[str, list[str], list[str]]]:
+    """`os.walk(root)` top-down, without recursion: on Python 3.11 os.walk recurses once per folder level, so a
+    tree deeper than the interpreter's recursion limit (a generated or hostile folder) would crash the run. As
+    with os.walk, the caller may prune `dirs` in place before the walk goes down."""
+    stack = [os.fspath(root)]
+    while stack:
+        top = stack.pop()
+        try:
+            with os.scandir(top) as scan:
+                entries = list(scan)
+        except OSError as error:
+            onerror(error)
+            continue
+        dirs: list[str] = []
+        names: list[str] = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            (dirs if is_dir else names).append(entry.name)
+        yield top, dirs, names
+        stack.extend(str(Path(top) / name) for name in reversed(dirs))  # in the order the caller left them
