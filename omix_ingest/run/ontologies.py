@@ -11,13 +11,17 @@ import sys
 
 from omix_ingest.errors import UsageError
 from omix_ingest.paths import ontology_dir
-from validators.core.ontology_source import OntologyCatalog, offline_catalog
+from validators.core.ontology_source import OntologyCatalog, OntologyRelease, offline_catalog
 from validators.core.rulepack import RulePack
 
 
 def used_ontologies(pack: RulePack | None) -> list[str]:
     """The ontologies the pack's fields name, in a stable order."""
     return sorted({rule.ontology for rule in (pack.fields if pack else ()) if rule.ontology})
+
+
+def _announce(release: OntologyRelease) -> None:
+    print(f"omix: indexing {release.name} {release.version} (once per version) ...", file=sys.stderr, flush=True)
 
 
 def run_ontologies(pack: RulePack | None, *, build: bool) -> OntologyCatalog | None:
@@ -29,11 +33,8 @@ def run_ontologies(pack: RulePack | None, *, build: bool) -> OntologyCatalog | N
     catalog = offline_catalog(ontology_dir())
     if build:
         for name in names:
-            if name in catalog.releases and not catalog.is_built(name):
-                release = catalog.releases[name]
-                print(f"omix: indexing {name} {release.version} (once per version) ...", file=sys.stderr, flush=True)
             try:
-                catalog.index(name)
+                catalog.index(name, announce=_announce)
             except (OSError, sqlite3.Error) as exc:
                 raise UsageError(f"cannot build the {name} ontology index in {catalog.cache_root}: {exc}") from None
     return catalog

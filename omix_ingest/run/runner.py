@@ -95,12 +95,8 @@ def inspect_file(task: Task, ctx: ValidationContext, validators: Sequence[Valida
     return FileReport(str(path), tuple(v.name for v in claimed), sha256, size, tuple(findings), facts)
 
 
-def _inspect_chunk(tasks: list[Task], ctx: ValidationContext, validators: Sequence[Validator]) -> list[FileReport]:
-    return [inspect_file(t, ctx, validators) for t in tasks]
-
-
 def _inspect_serially(
-    tasks: list[Task], ctx: ValidationContext, validators: Sequence[Validator], advance: Advance
+    tasks: list[Task], ctx: ValidationContext, validators: Sequence[Validator], advance: Advance = no_progress
 ) -> list[FileReport]:
     reports = []
     for task in tasks:
@@ -132,7 +128,7 @@ def inspect_all(
     if jobs <= 1 or len(tasks) < PARALLEL_THRESHOLD:
         return _inspect_serially(tasks, ctx, validators, advance)
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    work = partial(_inspect_chunk, ctx=ctx, validators=validators)
+    work = partial(_inspect_serially, ctx=ctx, validators=validators)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method)) as pool:
         # A few chunks per worker balances load without paying per-file pickling.
         reports: list[FileReport] = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,18 +91,17 @@ class OntologyCatalog:
     def _index_path(self, release: OntologyRelease) -> Path:
         return self.cache_root / f"{release.name}-{release.version}-{self.package_version}.sqlite"
 
-    def is_built(self, name: str) -> bool:
-        release = self.releases.get(name)
-        return release is not None and (name in self._indexes or index_meta(self._index_path(release)) is not None)
-
-    def index(self, name: str) -> OntologyIndex | None:
-        """The index of an ontology, built now if this version has none yet; None when it is not installed."""
+    def index(self, name: str, announce: Callable[[OntologyRelease], None] | None = None) -> OntologyIndex | None:
+        """The index of an ontology, built now if this version has none yet (`announce` is told first); None when
+        it is not installed."""
         release = self.releases.get(name)
         if release is None:
             return None
         if name not in self._indexes:
             path = self._index_path(release)
             if index_meta(path) is None:
+                if announce is not None:
+                    announce(release)
                 self._build(release, path)
             self._indexes[name] = OntologyIndex(name, path)
         return self._indexes[name]

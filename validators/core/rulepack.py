@@ -52,10 +52,10 @@ class Table:
 class FieldRule:
     field: str
     vocabularies: tuple[str, ...] = ()  # the pack's own lists, names into RulePack.vocabularies
-    vocabulary_severity: str | None = None  # the severity of an unknown term (also `match.unknown`)
     ontology: str | None = None  # an offline ontology the values are checked against, beside the lists
     under: tuple[str, ...] = ()  # term ids: values must be one of them or below one of them
-    # Match kind (see rulepack_schema.MATCH_KINDS) → severity, or "accept" for no finding.
+    # Match kind (see rulepack_schema.MATCH_KINDS) → severity, or "accept" for no finding. The pack file's
+    # `vocabulary_severity` is read as `match.unknown`.
     match: Mapping[str, str] = dataclasses.field(default_factory=dict)
     pattern: str | None = None
     minimum: float | None = None
@@ -311,7 +311,6 @@ def _field_rule(
     return FieldRule(
         field=name,
         vocabularies=names,
-        vocabulary_severity=match.get("unknown") if match.get("unknown") != "accept" else None,
         ontology=spec.get("ontology"),
         under=tuple(spec.get("under") or ()),
         match=match,

@@ -38,12 +38,13 @@ def _quoted(labels: tuple[str, ...]) -> str:
     return " or ".join(json.dumps(label, ensure_ascii=False) for label in labels)
 
 
-def _severity(resolver: TermResolver, rule: FieldRule, match: Match) -> Severity | str | None:
-    """The pack's severity for this kind of match ("accept" for none); an unknown term in a field whose ontology
-    is not installed is at most a warning, since only an excerpt was consulted."""
+def _severity(resolver: TermResolver, rule: FieldRule, match: Match) -> str | None:
+    """The pack's severity label for this kind of match ("accept" for none, None for the rule's default); an
+    unknown term in a field whose ontology is not installed is at most a warning, since only an excerpt was
+    consulted."""
     chosen = rule.match.get(match.value)
-    if match is Match.UNKNOWN and resolver.missing_ontology is not None:
-        return "accept" if chosen == "accept" else Severity.WARNING if chosen in (None, "error") else chosen
+    if match is Match.UNKNOWN and resolver.missing_ontology is not None and chosen in (None, "error"):
+        return "warning"
     return chosen
 
 
@@ -57,7 +58,7 @@ def term_finding(
     severity = _severity(resolver, rule, found.match)
     if severity == "accept":
         return None
-    level = severity if isinstance(severity, Severity) else Severity.parse(severity) if severity else None
+    level = Severity.parse(severity) if severity else None
     location = where()
     # One right label (a case slip, a synonym or id of one term, a replaced term) is a safe automatic fix.
     edits = replace_edit(location.pointer, found.fix) if found.fix is not None and found.match in _FIXABLE else ()

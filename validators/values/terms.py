@@ -92,23 +92,23 @@ class TermResolver:
         if onto is not None:
             exact = onto.by_label(value)
             if exact:
-                return self._judge(exact, Match.EXACT, value)
+                return self._judge(exact, Match.EXACT)
             term = self._term_by_id(onto, value)
             if term is not None:
-                return self._judge([term], Match.CURIE, value)
+                return self._judge([term], Match.CURIE)
         listed = self.folded.get(fold(value))
         if listed is not None:
             return Resolution(Match.CASE, (listed,))
         if onto is not None:
             folded = onto.by_folded_label(value)  # a case slip, or the label an obsolete term had in use
             if folded:
-                return self._judge(folded, Match.CASE, value)
+                return self._judge(folded, Match.CASE)
             synonyms = [t for t in onto.by_synonym(value) if not t.deprecated]
             if synonyms:
-                return self._judge(synonyms, Match.SYNONYM, value)
+                return self._judge(synonyms, Match.SYNONYM)
         return Resolution(Match.UNKNOWN, tuple(self.suggestions(value)))
 
-    def _judge(self, found: list[Term], kind: Match, value: str) -> Resolution:
+    def _judge(self, found: list[Term], kind: Match) -> Resolution:
         """Deprecation and the required branch, for terms found by label, id, case or synonym."""
         current = [t for t in found if not t.deprecated]
         if not current:
