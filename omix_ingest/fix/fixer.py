@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import codecs
 import difflib
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from omix_ingest.atomic import write_atomically
 from omix_ingest.errors import UsageError
 from omix_ingest.fix.json_text import EditError, Splice, apply_splices, splice_for
 from omix_ingest.run.config import RunConfig
@@ -27,7 +26,7 @@ from validators.core.context import ValidationContext
 from validators.core.jsonread import JsonDocument, parse_json_text
 from validators.core.model import Finding
 from validators.core.naming import is_metadata_name
-from validators.core.unreadable import read_bytes
+from validators.core.unreadable import decode_utf8, read_bytes
 from validators.metadata.validator import check_document
 from validators.registry import validation_context
 
@@ -116,35 +115,12 @@ def fix_file(path: Path, ctx: ValidationContext, config: RunConfig) -> FileFix:
     data, problems = read_bytes(path, display, ctx.limits)
     if data is None:
         return FileFix(path, b"", b"", problem=problems[0].message if problems else "cannot be read")
+    text, problems = decode_utf8(data, display)  # a UTF-8 BOM is skipped here and written back below
+    if text is None:
+        return FileFix(path, data, data, problem=problems[-1].message if problems else "is not UTF-8 text")
     bom = codecs.BOM_UTF8 if data.startswith(codecs.BOM_UTF8) else b""
-    try:
-        text = data[len(bom) :].decode("utf-8")
-    except UnicodeDecodeError:
-        return FileFix(path, data, data, problem="is not UTF-8 text")
     fixed, applied, left = fix_text(text, display, ctx, config)
     return FileFix(path, data, bom + fixed.encode("utf-8") if applied else data, applied, left)
-
-
-def write_in_place(path: Path, data: bytes) -> None:
-    """Replace the file's bytes atomically: a temporary file beside it, flushed to disk, with the original's
-    permissions, renamed over it."""
-    mode = path.stat().st_mode & 0o7777
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).chmod(mode)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
 
 
 def fix_files(paths: Sequence[Path], config: RunConfig, *, write: bool) -> list[FileFix]:
@@ -154,7 +130,7 @@ def fix_files(paths: Sequence[Path], config: RunConfig, *, write: bool) -> list[
     for path in paths:
         result = fix_file(path, ctx, config)
         if write and result.changed:
-            write_in_place(path, result.after)
+            write_atomically(path, result.after, mode=path.stat().st_mode & 0o7777)
         results.append(result)
     return results
 

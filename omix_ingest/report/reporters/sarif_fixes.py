@@ -12,9 +12,7 @@ from omix_ingest.fix.json_text import EditError, Splice, splice_for
 from omix_ingest.report.model import FileReport
 from validators.core.jsonread import JsonDocument, parse_json_text
 from validators.core.model import Finding
-from validators.core.unreadable import ReadLimits, line_column
-
-UTF8_BOM = b"\xef\xbb\xbf"
+from validators.core.unreadable import ReadLimits, decode_utf8, line_column
 
 
 def _document(file: FileReport) -> JsonDocument | None:
@@ -25,9 +23,8 @@ def _document(file: FileReport) -> JsonDocument | None:
         return None
     if file.sha256 is None or hashlib.sha256(data).hexdigest() != file.sha256:
         return None
-    try:
-        text = data.removeprefix(UTF8_BOM).decode("utf-8")
-    except UnicodeDecodeError:
+    text, _ = decode_utf8(data, file.path)
+    if text is None:
         return None
     document, _ = parse_json_text(text, file.path, ReadLimits())
     return document
