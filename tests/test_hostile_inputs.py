@@ -160,20 +160,22 @@ def test_gct_ids_with_control_characters_are_findings(tmp_path, hidden):
 
 def test_a_folder_tree_deeper_than_the_recursion_limit_is_walked(tmp_path):
     """os.walk recurses once per level on Python 3.11; the planner's walk does not, so 1,500 levels are fine."""
-    deepest = tmp_path / "deep"
-    deepest.mkdir()
-    for _ in range(1500):  # one level at a time: pathlib's and os's own makedirs recurse too
-        deepest = deepest / "d"
-        deepest.mkdir()
-    (deepest / "GSE1_GPL1.json").write_text('{"dataset_id": "GSE1_GPL1"}', encoding="utf-8")
-    (tmp_path / "deep" / "GSE2_GPL1.json").write_text('{"dataset_id": "GSE2_GPL1"}', encoding="utf-8")
+    top = tmp_path / "deep"
+    levels = [top]
     try:
-        code, report = omix("--template", SINGLE_CELL, "--select", "OMX103", tmp_path / "deep")
-    finally:  # remove the tree bottom up: shutil.rmtree (pytest's clean-up) recurses once per level as well
-        (deepest / "GSE1_GPL1.json").unlink()
-        while deepest != tmp_path / "deep":
-            deepest.rmdir()
-            deepest = deepest.parent
+        top.mkdir()
+        for _ in range(1500):  # one level at a time: pathlib's and os's own makedirs recurse too
+            levels.append(levels[-1] / "d")
+            levels[-1].mkdir()
+        (levels[-1] / "GSE1_GPL1.json").write_text('{"dataset_id": "GSE1_GPL1"}', encoding="utf-8")
+        (top / "GSE2_GPL1.json").write_text('{"dataset_id": "GSE2_GPL1"}', encoding="utf-8")
+        code, report = omix("--template", SINGLE_CELL, "--select", "OMX103", top)
+    finally:  # bottom up, whatever was made: shutil.rmtree (pytest's clean-up) recurses once per level as well
+        for level in reversed(levels):
+            for child in level.glob("*.json"):
+                child.unlink()
+            if level.exists():
+                level.rmdir()
     assert code == 1 and sorted(Path(f["path"]).name for f in report["files"]) == ["GSE1_GPL1.json", "GSE2_GPL1.json"]
 
 
