@@ -11,21 +11,10 @@ Usage: python bench/run_all.py [--quick]   (--quick: smaller inputs, for a smoke
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import importlib.metadata
-import json
-import os
-import platform
-import subprocess
 import sys
-import tempfile
-import time
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-BENCH = Path(__file__).resolve().parent
-RESULTS = BENCH / "results"
+from suite import Row, Table, by, run_suite, verdict
 
 FULL = {
     "metadata": ["bench_metadata.py", "--files", "10000", "--repeat", "3"],
@@ -50,34 +39,9 @@ QUICK = {
 VERSIONS = ("omix-ingest", "anndata", "h5py", "pysam", "cmapPy", "pandas", "jsonschema", "jsonschema-rs", "dask")
 
 
-def _versions() -> dict[str, str | None]:
-    found: dict[str, str | None] = {}
-    for name in VERSIONS:
-        try:
-            found[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            found[name] = None
-    return found
-
-
-Row = tuple[str, str, str, str]  # what, measured, target, verdict
-
-
-def _verdict(value: float, target: float, *, higher_is_better: bool = True) -> str:
-    met = value >= target if higher_is_better else value <= target
-    if met:
-        return "met"
-    shortfall = value / target if higher_is_better else target / value
-    return f"missed ({shortfall:.0%} of target)"
-
-
-def _by(figures: list[dict[str, Any]], bench: str) -> list[dict[str, Any]]:
-    return [f for f in figures if f["bench"] == bench]
-
-
 def _metadata_rows(figures: list[dict[str, Any]]) -> list[Row]:
     rows = []
-    for f in _by(figures, "metadata"):
+    for f in by(figures, "metadata"):
         vs_polly = f["omix_files_per_s"] / f["polly_validator_reference_files_per_s"]
         vs_rs = f["omix_files_per_s"] / f["jsonschema_rs_files_per_s"]
         rows.append(
@@ -85,7 +49,7 @@ def _metadata_rows(figures: list[dict[str, Any]]) -> list[Row]:
                 f"metadata {f['case']}: vs polly-validator (reference, not run)",
                 f"{f['omix_files_per_s']:,.0f} files/s = {vs_polly:.0f}x",
                 ">= 100x",
-                _verdict(vs_polly, 100),
+                verdict(vs_polly, 100),
             )
         )
         rows.append((f"metadata {f['case']}: vs jsonschema-rs (floor)", f"{vs_rs:.2f}x", "floor", "-"))
@@ -94,17 +58,17 @@ def _metadata_rows(figures: list[dict[str, Any]]) -> list[Row]:
 
 def _gct_rows(figures: list[dict[str, Any]]) -> list[Row]:
     rows = []
-    for f in _by(figures, "gct"):
+    for f in by(figures, "gct"):
         speed = f["cmapPy_seconds"] / f["omix_seconds"]
         rows.append(
-            (f"GCT {f['rows']}x{f['cols']} {f['case']}: vs cmapPy.parse", f"{speed:.2f}x", ">= 4x", _verdict(speed, 4))
+            (f"GCT {f['rows']}x{f['cols']} {f['case']}: vs cmapPy.parse", f"{speed:.2f}x", ">= 4x", verdict(speed, 4))
         )
         rows.append(
             (
                 f"GCT {f['case']}: omix peak RSS",
                 f"{f['omix_peak_mib']:.0f} MiB",
                 "<= 150 MiB",
-                _verdict(f["omix_peak_mib"], 150, higher_is_better=False),
+                verdict(f["omix_peak_mib"], 150, higher_is_better=False),
             )
         )
         rows.append(
@@ -120,10 +84,10 @@ def _gct_rows(figures: list[dict[str, Any]]) -> list[Row]:
 
 def _vcf_rows(figures: list[dict[str, Any]]) -> list[Row]:
     rows = []
-    for f in _by(figures, "vcf"):
+    for f in by(figures, "vcf"):
         share = f["pysam_seconds"] / f["omix_seconds"]
         rows.append(
-            (f"VCF {f['case']}: speed vs pysam touching every field", f"{share:.0%}", ">= 50%", _verdict(share, 0.5))
+            (f"VCF {f['case']}: speed vs pysam touching every field", f"{share:.0%}", ">= 50%", verdict(share, 0.5))
         )
         if f.get("bcftools_seconds"):
             floor = f["bcftools_seconds"] / f["omix_seconds"]
@@ -133,7 +97,7 @@ def _vcf_rows(figures: list[dict[str, Any]]) -> list[Row]:
 
 def _h5ad_rows(figures: list[dict[str, Any]]) -> list[Row]:
     rows = []
-    found = _by(figures, "h5ad")
+    found = by(figures, "h5ad")
     for f in found:
         ratio = f["omix_seconds"] / f["anndata_seconds"]
         rows.append(
@@ -141,7 +105,7 @@ def _h5ad_rows(figures: list[dict[str, Any]]) -> list[Row]:
                 f"h5ad {f['case']}: time vs anndata.read_h5ad",
                 f"{ratio:.2f}x",
                 "<= 2x",
-                _verdict(ratio, 2, higher_is_better=False),
+                verdict(ratio, 2, higher_is_better=False),
             )
         )
     if len(found) >= 2:
@@ -152,7 +116,7 @@ def _h5ad_rows(figures: list[dict[str, Any]]) -> list[Row]:
                 f"h5ad peak RSS growth for {cells:.0f}x the cells",
                 f"{growth:.2f}x",
                 "flat (<= 1.25x)",
-                _verdict(growth, 1.25, higher_is_better=False),
+                verdict(growth, 1.25, higher_is_better=False),
             )
         )
     return rows
@@ -160,7 +124,7 @@ def _h5ad_rows(figures: list[dict[str, Any]]) -> list[Row]:
 
 def _other_rows(figures: list[dict[str, Any]]) -> list[Row]:
     rows = []
-    for f in _by(figures, "gate"):
+    for f in by(figures, "gate"):
         overhead = f["add_seconds"] - f["validate_seconds"]
         rows.append(
             (
@@ -170,18 +134,18 @@ def _other_rows(figures: list[dict[str, Any]]) -> list[Row]:
                 "-",
             )
         )
-    for f in _by(figures, "ontology"):
+    for f in by(figures, "ontology"):
         share = f["on_files_per_s"] / f["off_files_per_s"]
-        rows.append(("ontology checks: throughput vs off", f"{share:.0%}", ">= 80%", _verdict(share, 0.8)))
+        rows.append(("ontology checks: throughput vs off", f"{share:.0%}", ">= 80%", verdict(share, 0.8)))
         rows.append(
             (
                 "ontology checks: warm 20-file run",
                 f"{f['warm_20_on_seconds']:.3f} s",
                 "< 0.5 s",
-                _verdict(f["warm_20_on_seconds"], 0.5, higher_is_better=False),
+                verdict(f["warm_20_on_seconds"], 0.5, higher_is_better=False),
             )
         )
-    diagnosis = _by(figures, "diagnosis")
+    diagnosis = by(figures, "diagnosis")
     if diagnosis:
         per = [f["seconds_per_n"] for f in diagnosis if f["case"].startswith("findings")]
         if len(per) >= 2:
@@ -191,7 +155,7 @@ def _other_rows(figures: list[dict[str, Any]]) -> list[Row]:
     return rows
 
 
-TABLES: list[Callable[[list[dict[str, Any]]], list[Row]]] = [
+TABLES: list[Table] = [
     _metadata_rows,
     _gct_rows,
     _vcf_rows,
@@ -207,56 +171,7 @@ def main() -> None:
     args = parser.parse_args()
     plan = QUICK if args.quick else FULL
     names = args.only or list(plan)
-    figures_file = Path(tempfile.mkstemp(prefix="omix-bench-", suffix=".jsonl")[1])
-    env = {**os.environ, "OMIX_BENCH_RESULTS": str(figures_file), "PYTHONPATH": str(BENCH.parent)}
-    runs = []
-    for name in names:
-        command = [sys.executable, str(BENCH / plan[name][0]), *plan[name][1:]]
-        print(f"== {name}: {' '.join(command[1:])}", flush=True)
-        started = time.perf_counter()
-        proc = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-        print(proc.stdout, end="", flush=True)
-        runs.append(
-            {
-                "name": name,
-                "command": command[1:],
-                "seconds": time.perf_counter() - started,
-                "returncode": proc.returncode,
-                "stdout": proc.stdout,
-                "stderr": proc.stderr[-4000:],
-            }
-        )
-        if proc.returncode != 0:
-            print(f"   failed ({proc.returncode}): {proc.stderr[-2000:]}", flush=True)
-    figures = [json.loads(line) for line in figures_file.read_text(encoding="utf-8").splitlines() if line]
-    figures_file.unlink()
-    rows = [row for table in TABLES for row in table(figures)]
-    width = max([len(r[0]) for r in rows] + [10])
-    print()
-    print(f"{'comparison':<{width}}  {'measured':<34} {'target':<16} verdict")
-    for what, measured, target, verdict in rows:
-        print(f"{what:<{width}}  {measured:<34} {target:<16} {verdict}")
-    machine = {
-        "platform": platform.platform(),
-        "python": sys.version.split()[0],
-        "cpus": os.cpu_count(),
-        "machine": platform.machine(),
-    }
-    RESULTS.mkdir(exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = RESULTS / f"{stamp}{'-quick' if args.quick else ''}.json"
-    body = {
-        "machine": machine,
-        "versions": _versions(),
-        "quick": args.quick,
-        "runs": runs,
-        "figures": figures,
-        "table": [dict(zip(("comparison", "measured", "target", "verdict"), r, strict=True)) for r in rows],
-    }
-    out.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
-    print(f"\nsaved {out.relative_to(BENCH.parent)}")
-    if any(r["returncode"] for r in runs):
-        sys.exit(1)
+    sys.exit(run_suite("peers", plan, TABLES, names=names, quick=args.quick, versions=VERSIONS))
 
 
 if __name__ == "__main__":
