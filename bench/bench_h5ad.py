@@ -3,15 +3,21 @@
 Generates (once, cached under bench/out/) a 500,000 cells x 30,000 genes CSR matrix at 2% density (300M stored
 values, ~2.4 GB), with obs/var dataframes, written with h5py in chunks. Then, each in a fresh process:
   * omix validate FILE.h5ad            (structure, streamed sparse checks, obs/var decoded by anndata)
-  * anndata.read_h5ad(FILE)            (no checks; the peer the issue names)
-A smaller file (1/5 of the cells) is measured too, to show that our peak does not grow with the number of cells.
+  * anndata.read_h5ad(FILE)            (no checks: the floor, reading the file once)
+  * cellxgene-schema validate FILE     (CELLxGENE's validator, in its own venv under bench/out/, installed from PyPI
+                                        on first use; it reads the whole matrix into memory, so by default it is
+                                        run only up to --cellxgene-max-cells)
+Files of 1/25 and 1/5 of the cells are measured too, to show that our peak does not grow with the number of cells.
+The generated file follows the AnnData format but not CELLxGENE's schema (no ontology columns), so cellxgene-schema
+ends "is_valid=False" with schema errors, after reading and checking X: its time is what a validation costs it.
 
-Usage: python bench/bench_h5ad.py [--cells N] [--genes N] [--density D]
+Usage: python bench/bench_h5ad.py [--cells N] [--genes N] [--density D] [--cellxgene-max-cells N]
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from pathlib import Path
 
@@ -22,6 +28,21 @@ from peak import measure
 from results import record
 
 OUT = Path(__file__).resolve().parent / "out"
+CELLXGENE = "cellxgene-schema==7.1.2"
+
+
+def cellxgene_validator() -> Path | None:
+    """The `cellxgene-schema` command of a venv of its own (its pins differ from ours), made once; None if it
+    cannot be installed here."""
+    venv = OUT / "cellxgene-venv"
+    command = venv / "bin" / "cellxgene-schema"
+    if not command.exists():
+        print(f"installing {CELLXGENE} into {venv} ...", flush=True)
+        made = subprocess.run([sys.executable, "-m", "venv", str(venv)], check=False).returncode == 0
+        pip = [str(venv / "bin" / "pip"), "install", "-q", CELLXGENE]
+        if not made or subprocess.run(pip, capture_output=True, check=False).returncode != 0:
+            return None
+    return command
 
 
 def generate(path: Path, cells: int, genes: int, density: float, seed: int = 3) -> None:
@@ -78,12 +99,23 @@ def ensure(cells: int, genes: int, density: float) -> Path:
     return path
 
 
-def report(path: Path) -> tuple[float, float, float, float]:
+def report(path: Path, cellxgene: Path | None) -> dict[str, float | None]:
     ours = measure([sys.executable, "-m", "omix_ingest.cli", "validate", "--format", "json", str(path)])
     if ours.returncode != 0:
         raise SystemExit(f"omix validate did not pass the generated file:\n{ours.stdout[:2000]}")
-    peer = measure([sys.executable, "-c", f"import anndata; anndata.read_h5ad({str(path)!r})"])
-    return ours.seconds, ours.peak_mib, peer.seconds, peer.peak_mib
+    floor = measure([sys.executable, "-c", f"import anndata; anndata.read_h5ad({str(path)!r})"])
+    figures: dict[str, float | None] = {
+        "omix_seconds": ours.seconds,
+        "omix_peak_mib": ours.peak_mib,
+        "anndata_seconds": floor.seconds,
+        "anndata_peak_mib": floor.peak_mib,
+        "cellxgene_seconds": None,
+        "cellxgene_peak_mib": None,
+    }
+    if cellxgene is not None:
+        peer = measure([str(cellxgene), "validate", str(path)])
+        figures |= {"cellxgene_seconds": peer.seconds, "cellxgene_peak_mib": peer.peak_mib}
+    return figures
 
 
 def main() -> None:
@@ -91,27 +123,26 @@ def main() -> None:
     parser.add_argument("--cells", type=int, default=500_000)
     parser.add_argument("--genes", type=int, default=30_000)
     parser.add_argument("--density", type=float, default=0.02)
+    parser.add_argument("--cellxgene-max-cells", type=int, default=100_000, help="largest file given to cellxgene")
     args = parser.parse_args()
-    for cells in (args.cells // 5, args.cells):
+    for cells in (args.cells // 25, args.cells // 5, args.cells):
         path = ensure(cells, args.genes, args.density)
         size_gib = path.stat().st_size / 2**30
-        ours_s, ours_mib, peer_s, peer_mib = report(path)
-        record(
-            "h5ad",
-            f"{cells} cells",
-            cells=cells,
-            gib=size_gib,
-            omix_seconds=ours_s,
-            omix_peak_mib=ours_mib,
-            anndata_seconds=peer_s,
-            anndata_peak_mib=peer_mib,
-        )
+        peer = cellxgene_validator() if cells <= args.cellxgene_max_cells else None
+        figures = report(path, peer)
+        record("h5ad", f"{cells} cells", cells=cells, gib=size_gib, **figures)
+        ours_s, ours_mib = figures["omix_seconds"] or 0.0, figures["omix_peak_mib"] or 0.0
         print(f"{cells:,} cells x {args.genes:,} genes, {args.density:.0%} CSR, {size_gib:.2f} GiB:")
-        print(f"  omix validate       {ours_s:7.1f} s  peak {ours_mib:7.0f} MiB")
-        print(
-            f"  anndata.read_h5ad   {peer_s:7.1f} s  peak {peer_mib:7.0f} MiB   "
-            f"(omix: {ours_s / peer_s:.2f}x the time, {ours_mib / peer_mib:.2f}x the memory)"
-        )
+        print(f"  omix validate             {ours_s:7.1f} s  peak {ours_mib:7.0f} MiB")
+        for label, key in (("anndata.read_h5ad", "anndata"), ("cellxgene-schema validate", "cellxgene")):
+            seconds, mib = figures[f"{key}_seconds"], figures[f"{key}_peak_mib"]
+            if seconds is None or mib is None:
+                print(f"  {label:<25} not run (above --cellxgene-max-cells, or not installable)")
+                continue
+            print(
+                f"  {label:<25} {seconds:7.1f} s  peak {mib:7.0f} MiB   "
+                f"(omix: {ours_s / seconds:.2f}x the time, {ours_mib / mib:.2f}x the memory)"
+            )
 
 
 if __name__ == "__main__":
