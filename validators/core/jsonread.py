@@ -11,6 +11,7 @@ import bisect
 import json
 import math
 import re
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from json.decoder import scanstring  # type: ignore[attr-defined]  # public since 2.6, not in typeshed
@@ -72,8 +73,9 @@ NUMBER_NOT_REPRESENTABLE = Rule(
     "Number too large or too small to be read faithfully",
     "{literal} is beyond what a double can hold: it would be read as {read_as}",
     "A double holds about 1e-308 to 1e308. Beyond that, parsers silently turn the number into infinity or 0, so "
-    "what the atlas stores is not what the file says (1e-400 passes as 0). Write the number within range, or as "
-    "text if it is an identifier.",
+    "what the atlas stores is not what the file says (1e-400 passes as 0). Whole numbers are read exactly at any "
+    "width up to that range; one past it (more than 309 digits) is infinity to a double and too long for many "
+    "readers. Write the number within range, or as text if it is an identifier.",
     bad='{"total_num_cells": 1e-400}',
     good='{"total_num_cells": 0}',
 )
@@ -299,6 +301,32 @@ def _float_reader(lossy: list[str]) -> Callable[[str], float]:
     return read
 
 
+# A whole number is read exactly at any width (see the positive fixture GSE200003_wide_integer), but not past
+# the doubles' range (about 1.8e308, so 309 digits), where a double-based reader meets infinity, as with 1e400;
+# Python's int() itself refuses more than 4,300 digits, to bound the time a conversion takes.
+_DOUBLE_DIGITS = 309
+
+
+def _int_reader(lossy: list[str]) -> Callable[[str], int]:
+    """int(), remembering literals past the doubles' range (and never converting a very long one)."""
+
+    def read(literal: str) -> int:
+        digits = len(literal) - literal.startswith("-")
+        if digits > _DOUBLE_DIGITS:
+            lossy.append(literal)
+            return 0  # never used: a lossy document is not returned
+        number = int(literal)
+        if digits == _DOUBLE_DIGITS and abs(number) > sys.float_info.max:
+            lossy.append(literal)
+        return number
+
+    return read
+
+
+def _shortened(literal: str) -> str:
+    return literal if len(literal) <= 40 else f"{literal[:20]}... ({len(literal)} characters)"
+
+
 def _unrepresentable(text: str, display: str, lossy: list[str]) -> list[Finding]:
     findings = []
     for literal in list(dict.fromkeys(lossy))[:5]:
@@ -307,7 +335,7 @@ def _unrepresentable(text: str, display: str, lossy: list[str]) -> list[Finding]
         read_as = repr(float(literal)).replace("inf", "infinity")
         findings.append(
             NUMBER_NOT_REPRESENTABLE.finding(
-                display, Location(line=line, column=column), literal=literal, read_as=read_as
+                display, Location(line=line, column=column), literal=_shortened(literal), read_as=read_as
             )
         )
     return findings
@@ -318,7 +346,11 @@ def parse_json_text(text: str, display: str, limits: ReadLimits) -> tuple[JsonDo
     lossy: list[str] = []
     try:
         value = json.loads(
-            text, object_pairs_hook=_pairs_hook(seen), parse_constant=_reject_constant, parse_float=_float_reader(lossy)
+            text,
+            object_pairs_hook=_pairs_hook(seen),
+            parse_constant=_reject_constant,
+            parse_float=_float_reader(lossy),
+            parse_int=_int_reader(lossy),
         )
     except json.JSONDecodeError as exc:
         where = Location(line=exc.lineno, column=exc.colno)
@@ -329,8 +361,9 @@ def parse_json_text(text: str, display: str, limits: ReadLimits) -> tuple[JsonDo
         detail = f"{exc} is not a JSON value"
         fix = 'write null, or "None" for a missing value'
         return None, [INVALID_JSON.finding(display, Location(line=line, column=column), detail=detail, fix=fix)]
-    except RecursionError:
-        return None, [TOO_DEEP.finding(display, depth="too many", limit=limits.max_depth)]
+    except RecursionError:  # deeper than the parser's stack, which can be below a limit raised by hand
+        limit = min(limits.max_depth, sys.getrecursionlimit())
+        return None, [TOO_DEEP.finding(display, depth="too many", limit=limit)]
     if lossy:
         return None, _unrepresentable(text, display, lossy)
     # Cheap bound first: nesting cannot exceed the number of opening brackets.

@@ -26,7 +26,8 @@ ACCEPTED_DATA_EXTENSIONS = (
 COMPRESSION_SUFFIXES = (".gz", ".bgz", ".bz2", ".bz", ".xz", ".zst")
 METADATA_EXTENSION = ".json"
 
-DATASET_ID_PATTERN = re.compile(r"^[0-9A-Za-z_-]+$")
+# `\Z`, not `$`: `$` also matches before a final newline, which would let "GSE1\n" through.
+DATASET_ID_PATTERN = re.compile(r"^[0-9A-Za-z_-]+\Z")
 
 
 def dataset_id_of(name: str) -> str:

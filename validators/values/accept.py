@@ -22,9 +22,13 @@ SPACE_CHARACTERS = (
 
 
 # Characters that do not show, or that reorder what shows: zero-width spaces and joiners, marks, the BOM, and
-# the bidirectional embeddings, overrides and isolates. Literal characters, as above.
+# the bidirectional embeddings, overrides and isolates; and the C0 and C1 control characters that are not white
+# space (a NUL, an escape, a bell: legal as JSON escapes, never meant in a value, and a NUL ends the value early
+# in every C string downstream). Literal characters, as above.
+_CONTROL_CHARACTERS = "".join(chr(c) for c in (*range(0x00, 0x20), *range(0x7F, 0xA0)) if not chr(c).isspace())
 INVISIBLE_CHARACTERS = (
     "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff"
+    + _CONTROL_CHARACTERS
 )
 
 

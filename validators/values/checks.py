@@ -285,7 +285,7 @@ def _invisible_finding(item: str, display: str, at: Location) -> Finding:
     import unicodedata
 
     found = _INVISIBLE.findall(item)
-    names = ", ".join(sorted({f"U+{ord(c):04X} {unicodedata.name(c, '?')}" for c in found}))
+    names = ", ".join(sorted({f"U+{ord(c):04X} {unicodedata.name(c, 'CONTROL CHARACTER')}" for c in found}))
     cleaned = _INVISIBLE.sub("", item)
     fix = f"write {json.dumps(cleaned, ensure_ascii=False)}"
     return INVISIBLE_CHARACTERS.finding(

@@ -156,7 +156,9 @@ INVISIBLE_CHARACTERS = Rule(
     "{value!r} holds {count} invisible or bidirectional control character(s) ({names})",
     "Zero-width spaces and joiners, byte order marks and bidirectional overrides come from copying out of web "
     "pages, PDFs and spreadsheets. They make equal-looking terms differ, and overrides can make a value display "
-    'differently from what it is (the trick of "Trojan Source").',
+    'differently from what it is (the trick of "Trojan Source"). Control characters (a NUL, an escape) are legal '
+    "JSON when written as \\u escapes, but never part of a real value, and a NUL cuts the value short wherever "
+    "it meets a C string.",
     bad='"tissue": ["liver\u200b"]',
     good='"tissue": ["liver"]',
     autofix="removes the invisible characters",
