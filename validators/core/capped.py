@@ -24,6 +24,14 @@ class CappedFindings:
         if self.counts[finding.code] <= self.cap:
             self.kept.append(finding)
 
+    def count_only(self, code: str) -> bool:
+        """When `code` is past the cap, count one more finding of it and return True, so that the caller need not
+        build a finding that would not be kept; otherwise count nothing and return False (the caller adds it)."""
+        if self.counts[code] < self.cap:
+            return False
+        self.counts[code] += 1
+        return True
+
     def __iter__(self) -> Iterator[Finding]:
         yield from self.kept
         for code, count in sorted(self.counts.items()):

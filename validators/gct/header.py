@@ -44,6 +44,8 @@ def id_problem(value: str) -> str | None:
         return "a missing-value marker"
     if value != value.strip():
         return "padded with spaces"
+    if value.isprintable():  # C speed; every control and format character is unprintable
+        return None
     control = next((c for c in value if unicodedata.category(c) in ("Cc", "Cf")), None)
     if control is not None:  # NUL, escape sequences, zero-width and direction marks: ids that print wrong
         return f"unprintable (it holds U+{ord(control):04X})"
@@ -146,9 +148,11 @@ class HeaderParser:
                 )
             )
         self._unique(layout.samples, number, fields, first_sample, DUPLICATE_SAMPLE_ID)
-        for offset, sample in enumerate(layout.samples):
+        column = field_column(fields, first_sample)  # then advanced id by id: one pass over a wide header
+        for sample in layout.samples:
             issue = id_problem(sample)
-            where = self.at(number, field_column(fields, first_sample + offset))
+            where = self.at(number, column)
+            column += len(sample) + 1
             if issue:
                 self.out.add(BAD_ID.finding(self.display, where, what="sample id", value=sample, problem=issue))
             elif len(sample) > 1 and sample[0] == sample[-1] == '"':
@@ -156,11 +160,12 @@ class HeaderParser:
 
     def _unique(self, values: list[str], number: int, fields: list[str], start: int, rule: Rule) -> None:
         seen: set[str] = set()
-        for offset, value in enumerate(values):
+        column = field_column(fields, start)
+        for value in values:
             if value in seen:
-                where = self.at(number, field_column(fields, start + offset))
-                self.out.add(rule.finding(self.display, where, value=value))
+                self.out.add(rule.finding(self.display, self.at(number, column), value=value))
             seen.add(value)
+            column += len(value) + 1
 
     def _column_metadata(self, lines: Iterator[tuple[int, str]], layout: GctLayout) -> bool:
         width = 1 + layout.row_meta + len(layout.samples)

@@ -7,11 +7,14 @@ the cell-by-cell checks that say which cell is wrong and why.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from itertools import compress
+from typing import Any
 
 from validators.core.capped import CappedFindings
-from validators.core.model import Location, Severity
+from validators.core.jsonread import NUMBER_NOT_REPRESENTABLE
+from validators.core.model import Location, Rule, Severity
 from validators.gct.header import MISSING_MARKERS, GctLayout, field_column, id_problem
 from validators.gct.rules import (
     BAD_ID,
@@ -24,6 +27,36 @@ from validators.gct.rules import (
     RAGGED_ROW,
     STRAY_LINE,
 )
+
+# A character no number is written with (letters stay: e, inf, nan; markers such as #N/A go the long way). Python's
+# float() also takes "1_000", other scripts' digits and numbers padded with control characters; cmapPy reads some
+# of those as numbers and refuses others, so none of them is a number here.
+_NOT_NUMBER_TEXT = re.compile(r"[^\t 0-9A-Za-z+\-.]")
+# What a literal needs for a double to read it as 0 although it is not: an exponent of -100 or below, or hundreds
+# of digits. Rows with a zero and neither go the fast way.
+_MAYBE_TINY = re.compile(r"[eE]-[0-9]{3}|[0-9.]{300}")
+_INFINITY_SPELLINGS = ("inf", "infinity")
+
+
+def read_number(cell: str) -> float | None:
+    """The cell as cmapPy's float reading would have it, or None when it is not written as a number."""
+    if _NOT_NUMBER_TEXT.search(cell):
+        return None
+    try:
+        return float(cell)
+    except ValueError:
+        return None
+
+
+def unrepresentable(cell: str, value: float) -> str | None:
+    """What a finite literal silently became (infinity, or 0 for a non-zero one), or None when read faithfully."""
+    if math.isinf(value):
+        spelled = cell.strip().lstrip("+-").lower() in _INFINITY_SPELLINGS
+        return None if spelled else ("-infinity" if value < 0 else "infinity")
+    mantissa = cell.lower().partition("e")[0]
+    if value == 0.0 and any(digit in mantissa for digit in "123456789"):
+        return "0.0"
+    return None
 
 
 class RowChecker:
@@ -44,7 +77,7 @@ class RowChecker:
         missing = 0
         markers: set[str] = set()
         for number, text in lines:
-            if not text.strip():
+            if not text.strip(" "):  # a line of tabs is a row of empty cells, which cmapPy refuses
                 self.out.add(STRAY_LINE.finding(self.display, self.at(number), what="blank", severity=Severity.WARNING))
                 continue
             if text.startswith("#"):
@@ -71,7 +104,8 @@ class RowChecker:
                 if len(row_id) > 1 and row_id[0] == row_id[-1] == '"':
                     self.out.add(QUOTED_FIELD.finding(self.display, self.at(number), value=row_id))
             cells = fields[first_value:]
-            fast = self._fast_row(text, cells, markers)
+            start = sum(map(len, fields[:first_value])) + first_value  # where the cells start in the line
+            fast = self._fast_row(text, start, cells, markers)
             missing += fast if fast is not None else self._slow_row(number, fields, first_value, layout, markers)
         if missing:
             shown = ", ".join(sorted(markers))
@@ -79,16 +113,16 @@ class RowChecker:
         return rows
 
     @staticmethod
-    def _fast_row(text: str, cells: list[str], markers: set[str]) -> int | None:
+    def _fast_row(text: str, start: int, cells: list[str], markers: set[str]) -> int | None:
         """The row's count of missing values when no cell needs a finding of its own (every cell a number, NaN
         counted as missing), checked at C speed; None sends the row to the cell-by-cell checks."""
-        if "_" in text or not text.isascii():
-            return None  # Python's float() accepts 1_000 and other scripts' digits; cmapPy does not
+        if _NOT_NUMBER_TEXT.search(text, start):
+            return None
         try:
             values = list(map(float, cells))
         except ValueError:
             return None
-        if "-666" in cells:
+        if "-666" in cells or (0.0 in values and _MAYBE_TINY.search(text, start)):
             return None
         if math.isfinite(sum(values)):  # one C-level pass: no NaN and no infinity (an overflow goes the long way)
             return 0
@@ -109,27 +143,22 @@ class RowChecker:
                 missing += 1
                 markers.add(cell)
                 if cell == "-666":
-                    self.out.add(
-                        NEG_666_IN_DATA.finding(self.display, self.at(number, cell_column), row=row_id, sample=sample)
-                    )
+                    self._add(NEG_666_IN_DATA, number, cell_column, row=row_id, sample=sample)
                 continue
-            try:
-                value = float(cell) if "_" not in cell and cell.isascii() else None
-            except ValueError:
-                value = None
+            value = read_number(cell)
             if value is None:
-                self.out.add(
-                    NON_NUMERIC.finding(
-                        self.display, self.at(number, cell_column), value=cell, row=row_id, sample=sample
-                    )
-                )
+                self._add(NON_NUMERIC, number, cell_column, value=cell, row=row_id, sample=sample)
+            elif (read_as := unrepresentable(cell, value)) is not None:
+                literal = cell if len(cell) <= 40 else f"{cell[:20]}... ({len(cell)} characters)"
+                self._add(NUMBER_NOT_REPRESENTABLE, number, cell_column, literal=literal, read_as=read_as)
             elif math.isinf(value):
-                self.out.add(
-                    INFINITE_VALUE.finding(
-                        self.display, self.at(number, cell_column), value=cell, row=row_id, sample=sample
-                    )
-                )
+                self._add(INFINITE_VALUE, number, cell_column, value=cell, row=row_id, sample=sample)
             elif math.isnan(value):
                 missing += 1
                 markers.add(cell)
         return missing
+
+    def _add(self, rule: Rule, line: int, column: int, **params: Any) -> None:
+        """Add a cell finding, or only count it once its code is past the cap: a matrix of text cells has millions."""
+        if not self.out.count_only(rule.code):
+            self.out.add(rule.finding(self.display, self.at(line, column), **params))

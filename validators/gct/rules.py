@@ -1,7 +1,9 @@
-"""The text GCT rules (OMX401-OMX417), declared apart from the checks because there are many of them."""
+"""The text GCT rules (OMX401-OMX417; the shared OMX9xx ones it reports come from core), declared apart from the
+checks because there are many of them."""
 
 from __future__ import annotations
 
+from validators.core.jsonread import NUMBER_NOT_REPRESENTABLE
 from validators.core.model import Rule, Severity
 from validators.core.unreadable import EMPTY_FILE, LINE_TOO_LONG, MISSING_FILE, NOT_UTF8, UNREADABLE, UTF8_BOM
 
@@ -187,4 +189,5 @@ RULES: tuple[Rule, ...] = (
     BAD_VERSION, BAD_DIMENSIONS, BAD_HEADER, DIMENSION_MISMATCH, RAGGED_ROW, DUPLICATE_ROW_ID, DUPLICATE_SAMPLE_ID,
     DUPLICATE_META_HEADER, BAD_ID, NON_NUMERIC, NEG_666_IN_DATA, MISSING_VALUES, INFINITE_VALUE, CRLF, COMPRESSED,
     STRAY_LINE, QUOTED_FIELD, MISSING_FILE, NOT_UTF8, UTF8_BOM, UNREADABLE, EMPTY_FILE, LINE_TOO_LONG,
+    NUMBER_NOT_REPRESENTABLE,
 )  # fmt: skip
