@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import bisect
 import json
-import math
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -18,6 +17,7 @@ from json.decoder import scanstring  # type: ignore[attr-defined]  # public sinc
 from pathlib import Path
 from typing import Any
 
+from validators.core.jsonnumbers import NUMBER_NOT_REPRESENTABLE, float_reader, int_reader, unrepresentable
 from validators.core.model import Finding, Location, Rule, Severity
 from validators.core.unreadable import ReadLimits, decode_utf8, line_column, read_bytes
 
@@ -64,20 +64,6 @@ DUPLICATE_KEY = Rule(
     "lost. Merge the values into one key.",
     bad='{"organism": ["Homo sapiens"], "organism": ["Mus musculus"]}',
     good='{"organism": ["Homo sapiens", "Mus musculus"]}',
-)
-
-NUMBER_NOT_REPRESENTABLE = Rule(
-    "OMX917",
-    "number-not-representable",
-    Severity.ERROR,
-    "Number too large or too small to be read faithfully",
-    "{literal} is beyond what a double can hold: it would be read as {read_as}",
-    "A double holds about 1e-308 to 1e308. Beyond that, parsers silently turn the number into infinity or 0, so "
-    "what the atlas stores is not what the file says (1e-400 passes as 0). Whole numbers are read exactly at any "
-    "width up to that range; one past it (more than 309 digits) is infinity to a double and too long for many "
-    "readers. Write the number within range, or as text if it is an identifier.",
-    bad='{"total_num_cells": 1e-400}',
-    good='{"total_num_cells": 0}',
 )
 
 RULES = (INVALID_JSON, TOO_DEEP, ROOT_NOT_OBJECT, DUPLICATE_KEY, NUMBER_NOT_REPRESENTABLE)
@@ -287,60 +273,6 @@ def _lone_surrogate(value: Any, ptr: str = "") -> tuple[str, bool] | None:
     return None
 
 
-def _float_reader(lossy: list[str]) -> Callable[[str], float]:
-    """float(), remembering literals a double cannot hold: overflow to infinity, or underflow to zero of a
-    number whose digits are not all zero."""
-
-    def read(literal: str) -> float:
-        number = float(literal)
-        mantissa = literal.lower().split("e", 1)[0]
-        if math.isinf(number) or (number == 0.0 and any(c in "123456789" for c in mantissa)):
-            lossy.append(literal)
-        return number
-
-    return read
-
-
-# A whole number is read exactly at any width (see the positive fixture GSE200003_wide_integer), but not past
-# the doubles' range (about 1.8e308, so 309 digits), where a double-based reader meets infinity, as with 1e400;
-# Python's int() itself refuses more than 4,300 digits, to bound the time a conversion takes.
-_DOUBLE_DIGITS = 309
-
-
-def _int_reader(lossy: list[str]) -> Callable[[str], int]:
-    """int(), remembering literals past the doubles' range (and never converting a very long one)."""
-
-    def read(literal: str) -> int:
-        digits = len(literal) - literal.startswith("-")
-        if digits > _DOUBLE_DIGITS:
-            lossy.append(literal)
-            return 0  # never used: a lossy document is not returned
-        number = int(literal)
-        if digits == _DOUBLE_DIGITS and abs(number) > sys.float_info.max:
-            lossy.append(literal)
-        return number
-
-    return read
-
-
-def _shortened(literal: str) -> str:
-    return literal if len(literal) <= 40 else f"{literal[:20]}... ({len(literal)} characters)"
-
-
-def _unrepresentable(text: str, display: str, lossy: list[str]) -> list[Finding]:
-    findings = []
-    for literal in list(dict.fromkeys(lossy))[:5]:
-        match = re.search(rf"(?<![0-9.eE+-]){re.escape(literal)}(?![0-9])", text)
-        line, column = line_column(text, match.start()) if match else (None, None)
-        read_as = repr(float(literal)).replace("inf", "infinity")
-        findings.append(
-            NUMBER_NOT_REPRESENTABLE.finding(
-                display, Location(line=line, column=column), literal=_shortened(literal), read_as=read_as
-            )
-        )
-    return findings
-
-
 def parse_json_text(text: str, display: str, limits: ReadLimits) -> tuple[JsonDocument | None, list[Finding]]:
     seen: list[bool] = []
     lossy: list[str] = []
@@ -349,8 +281,8 @@ def parse_json_text(text: str, display: str, limits: ReadLimits) -> tuple[JsonDo
             text,
             object_pairs_hook=_pairs_hook(seen),
             parse_constant=_reject_constant,
-            parse_float=_float_reader(lossy),
-            parse_int=_int_reader(lossy),
+            parse_float=float_reader(lossy),
+            parse_int=int_reader(lossy),
         )
     except json.JSONDecodeError as exc:
         where = Location(line=exc.lineno, column=exc.colno)
@@ -365,7 +297,7 @@ def parse_json_text(text: str, display: str, limits: ReadLimits) -> tuple[JsonDo
         limit = min(limits.max_depth, sys.getrecursionlimit())
         return None, [TOO_DEEP.finding(display, depth="too many", limit=limit)]
     if lossy:
-        return None, _unrepresentable(text, display, lossy)
+        return None, unrepresentable(text, display, lossy)
     # Cheap bound first: nesting cannot exceed the number of opening brackets.
     if text.count("{") + text.count("[") > limits.max_depth:
         depth = _depth(value)
