@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from validators.core.model import Finding
-from validators.core.unreadable import MISSING_FILE, SYMLINK_OUTSIDE, UNREADABLE, escapes_root
+from validators.core.unreadable import MISSING_FILE, UNREADABLE, link_problem
 
 ROLE_PATH, ROLE_METADATA, ROLE_DATA = "path", "metadata", "data"
 
@@ -59,29 +59,37 @@ class Plan:
         elif role == ROLE_DATA:
             self.data_folders.append(str(root))
         if not root.is_dir():
-            self.findings.append(MISSING_FILE.finding(str(root), path=str(root)))
+            if root.exists():  # --metadata or --data naming a file: say so, not "does not exist"
+                detail = "it is a file, where a folder was expected"
+                self.findings.append(UNREADABLE.finding(str(root), detail=detail))
+            else:
+                self.findings.append(MISSING_FILE.finding(str(root), path=str(root)))
             return
         for folder, dirs, names in walk_top_down(root, self._walk_error):
             base = Path(folder)
             kept_dirs = []
             for name in sorted(dirs):
-                sub = base / name
-                if name.startswith("."):
-                    continue
-                if sub.is_symlink():
-                    if escapes_root(sub, root):
-                        self.findings.append(SYMLINK_OUTSIDE.finding(str(sub), root=str(root)))
-                    continue  # never walk into linked folders: loops and duplicates
-                kept_dirs.append(name)
+                if not name.startswith(".") and self._plain(base / name, root):
+                    kept_dirs.append(name)  # never walk into linked folders: loops and duplicates
             dirs[:] = kept_dirs
             for name in sorted(names):
-                if name.startswith("."):
-                    continue
-                candidate = base / name
-                if candidate.is_symlink() and escapes_root(candidate, root):
-                    self.findings.append(SYMLINK_OUTSIDE.finding(str(candidate), root=str(root)))
-                    continue
-                self.files.append(PlannedFile(candidate, role))
+                if not name.startswith(".") and self._plain(base / name, root, linked_ok=True):
+                    self.files.append(PlannedFile(base / name, role))
+
+    def _plain(self, path: Path, root: Path, *, linked_ok: bool = False) -> bool:
+        """Whether a walked entry is kept: not a link (or, with `linked_ok`, a link that stays inside `root`).
+        A link that leaves, a link loop, or an entry whose path is too long to look at (a tree thousands of
+        levels deep passes PATH_MAX) is a finding instead."""
+        try:
+            if not path.is_symlink():
+                return True
+        except OSError as error:  # pathlib ignores only "missing"-like errors here, not ENAMETOOLONG
+            self._walk_error(error)
+            return False
+        problem = link_problem(path, root)
+        if problem is not None:
+            self.findings.append(problem)
+        return linked_ok and problem is None
 
     def _walk_error(self, error: OSError) -> None:
         where = str(error.filename or "")

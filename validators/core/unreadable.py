@@ -233,10 +233,14 @@ def decode_utf8(data: bytes, display: str) -> tuple[str | None, list[Finding]]:
     return text, findings
 
 
-def escapes_root(path: Path, root: Path) -> bool:
-    """True when `path` (a link, or inside a linked folder) resolves outside `root`."""
+def link_problem(path: Path, root: Path) -> Finding | None:
+    """Why a symbolic link met while walking `root` must not be followed: OMX909 for a loop of links (which
+    leads nowhere, so "outside" would mislead), OMX908 for a link that resolves outside `root`; None when it
+    stays inside."""
     try:
         resolved = path.resolve(strict=False)
-    except (OSError, RuntimeError):  # RuntimeError: a link loop
-        return True
-    return not resolved.is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # RuntimeError: a link loop (Python 3.11); newer versions raise OSError
+        return UNREADABLE.finding(str(path), detail="it is a loop of symbolic links; it was not followed")
+    if resolved.is_relative_to(root.resolve()):
+        return None
+    return SYMLINK_OUTSIDE.finding(str(path), root=str(root))
