@@ -105,7 +105,14 @@ def template_findings(
 
 
 def _consistency_facts(doc: dict[str, object], ctx: ValidationContext) -> Iterator[Fact]:
-    """The values the pairing checks compare with the data file, as {field, pointer, value}."""
+    """The values the pairing checks compare with the data file, as {field, pointer, value}. Only a scalar or a
+    flat array of scalars is comparable; anything nested is a type finding already, and carrying it into the
+    report (to a depth the limit allows when raised by hand) would only burden every reporter."""
     for fact, key in consistency_keys(ctx).items():
-        if key in doc:
+        if key in doc and _flat(doc[key]):
             yield Fact(fact, {"field": key, "pointer": jsonread.pointer(key), "value": doc[key]})
+
+
+def _flat(value: object) -> bool:
+    items = value if isinstance(value, list) else [value]
+    return all(not isinstance(item, list | dict) for item in items)
