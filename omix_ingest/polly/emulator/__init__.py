@@ -6,7 +6,10 @@ Discover (`{D}`), v2 (`{B}`), auth (`{A}`) and elastic (`{E}`) paths share one b
 Faults are armed with `POST /_emulator/faults` `{"kind": ..., "count": n, "path": "substring"}`; kinds: `5xx`,
 `429` (with Retry-After), `slow` (sleeps past a read timeout), `413`, `locked` ("Repository Locked"),
 `drop` (the connection is closed without an answer), `expired_s3` (the next credentials handed out are already
-expired: uploads with them are refused by the S3 front).
+expired: uploads with them are refused by the S3 front). `{"kind": "random", "p": 0.05, "seed": 7}` turns on
+random faults: every request (S3 ones too, unless `"s3": false`) meets one with probability p, its kind drawn from
+`kinds` (default: all of the above but 413), seeded; `GET /_emulator/stats` counts the requests and the faults
+played by kind.
 """
 
 from omix_ingest.polly.emulator.server import EmulatorServer, create_app

@@ -7,7 +7,7 @@ import time
 
 from flask import Blueprint, Flask, Response, request
 
-from omix_ingest.polly.emulator.state import EmulatorState, Fault, body, error
+from omix_ingest.polly.emulator.state import Chaos, EmulatorState, Fault, body, error
 
 
 def install_gate(app: Flask, state: EmulatorState) -> None:
@@ -21,6 +21,7 @@ def install_gate(app: Flask, state: EmulatorState) -> None:
             return None
         fault = state.take_fault(full)
         if fault is not None:
+            time.sleep(fault.late)
             response = fault_response(state, fault)
             if response is not None:
                 return response
@@ -41,18 +42,23 @@ def fault_response(state: EmulatorState, fault: Fault) -> Response | None:
         return error(413, "Payload Too Large", "page too large")
     if fault.kind == "locked":
         return error(403, "Repository Locked", "the repository is under maintenance")
-    if fault.kind == "slow":
-        time.sleep(fault.delay)
-        return None
-    if fault.kind == "drop":  # close the connection without an answer
-        connection = request.environ.get("werkzeug.socket")
-        if connection is not None:
-            connection.shutdown(socket.SHUT_RDWR)
-        return Response(status=500)
+    if fault.kind in ("slow", "drop"):
+        return transport_fault(fault)
     if fault.kind == "expired_s3":
         with state.lock:
             state.expired_keys.add("next")
     return None
+
+
+def transport_fault(fault: Fault) -> Response | None:
+    """`slow` answers late (the request then goes through); `drop` closes the connection without an answer."""
+    if fault.kind == "slow":
+        time.sleep(fault.delay)
+        return None
+    connection = request.environ.get("werkzeug.socket")
+    if connection is not None:
+        connection.shutdown(socket.SHUT_RDWR)
+    return Response(status=500)
 
 
 def control_routes(state: EmulatorState) -> Blueprint:
@@ -62,8 +68,20 @@ def control_routes(state: EmulatorState) -> Blueprint:
     def _arm() -> Response:
         spec = request.get_json(force=True)
         with state.lock:
-            state.faults.append(Fault(**spec))
+            if spec.get("kind") == "random":  # {"kind": "random", "p": 0.05, "seed": 7, ...}; p 0 disarms
+                options = {k: v for k, v in spec.items() if k != "kind"}
+                options["kinds"] = tuple(options.get("kinds", Chaos.__dataclass_fields__["kinds"].default))
+                state.chaos = Chaos(**options) if options.get("p") else None
+            else:
+                state.faults.append(Fault(**spec))
         return body({"armed": spec})
+
+    @routes.get("/_emulator/stats")
+    def _stats() -> Response:
+        with state.lock:
+            return body(
+                {"requests": len(state.requests), "s3_requests": len(state.s3_requests), "played": state.played}
+            )
 
     @routes.get("/_emulator/state")
     def _state() -> Response:

@@ -34,7 +34,8 @@ def files_routes(state: EmulatorState) -> Blueprint:
         if repo is None:
             return error(404, "Not Found", f"no such repository {key}")
         dataset_id = request.args.get("dataset_id", "")
-        paths = sorted(p for p, f in repo.files.items() if f["dataset_id"] == dataset_id)
+        with state.lock:
+            paths = sorted(p for p, f in repo.files.items() if f["dataset_id"] == dataset_id)
         if not paths:
             return error(404, "Not Found", f"no files for dataset {dataset_id}")
         return body({"data": {"type": "files", "id": dataset_id, "attributes": {"file_paths": paths}}})
@@ -47,7 +48,8 @@ def files_routes(state: EmulatorState) -> Blueprint:
         size = int(request.args.get("page[size]", "100"))
         after = int(request.args.get("page[after]", "0"))
         include = request.args.get("include_metadata", "false").lower() == "true"
-        return body(listing_page(repo, size, after, include))
+        with state.lock:
+            return body(listing_page(repo, size, after, include))
 
     @routes.delete("/repositories/<key>/files/<path:file_path>")
     def _delete(key: str, file_path: str) -> Response:
@@ -89,32 +91,40 @@ def hand_out_credentials(state: EmulatorState, repo: Repo, folder: str) -> dict[
 
 def commit(state: EmulatorState, repo: Repo) -> None:
     """Read every combined_metadata.json handed out and uploaded, and make its datasets appear; apply deletes;
-    pick up data files re-uploaded to existing paths (data-only updates)."""
+    pick up data files re-uploaded to existing paths (data-only updates). A key handed out but not uploaded yet
+    stays pending: its upload may still be on its way, and a later commit picks it up. Commits run one at a time
+    and change the atlas under the lock, so a listing never sees half a commit."""
     s3 = state.s3()
-    with state.lock:
-        keys, repo.handed_out = list(repo.handed_out), []
-        deletes, repo.pending_deletes = set(repo.pending_deletes), set()
-    for path in deletes:
-        repo.files.pop(path, None)
-    for key in keys:
-        try:
-            uploaded = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
-        except s3.exceptions.NoSuchKey:
-            continue
-        for entry in json.loads(uploaded).get("data", [])[1:]:
-            path = str(entry["id"]).strip("/")
-            data_key = f"{repo.name}/data/{path}"
-            if etag(s3, data_key) is None and path not in repo.files:
-                continue  # metadata without its data file is not ingested
-            repo.files[path] = {
-                "dataset_id": entry["attributes"].get("dataset_id"),
-                "metadata": entry["attributes"],
-                "etag": etag(s3, data_key),
-            }
-    for path, record in repo.files.items():
-        record["etag"] = etag(s3, f"{repo.name}/data/{path}") or record["etag"]
-    with state.lock:
-        repo.commits += 1
+    with state.commit_lock:
+        with state.lock:
+            keys = list(repo.handed_out)
+            deletes, repo.pending_deletes = set(repo.pending_deletes), set()
+        found: list[tuple[str, dict[str, Any]]] = []
+        done = set()
+        for key in keys:
+            try:
+                uploaded = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+            except s3.exceptions.NoSuchKey:
+                continue
+            done.add(key)
+            found += [(str(e["id"]).strip("/"), e["attributes"]) for e in json.loads(uploaded).get("data", [])[1:]]
+        stored = etags(s3, f"{repo.name}/data/")
+        with state.lock:
+            repo.handed_out = [k for k in repo.handed_out if k not in done]
+            for path in deletes:
+                repo.files.pop(path, None)
+            for path, attributes in found:
+                data_etag = stored.get(f"{repo.name}/data/{path}")
+                if data_etag is None and path not in repo.files:
+                    continue  # metadata without its data file is not ingested
+                repo.files[path] = {
+                    "dataset_id": attributes.get("dataset_id"),
+                    "metadata": attributes,
+                    "etag": data_etag,
+                }
+            for path, record in repo.files.items():
+                record["etag"] = stored.get(f"{repo.name}/data/{path}") or record["etag"]
+            repo.commits += 1
 
 
 def listing_page(repo: Repo, size: int, after: int, include_metadata: bool) -> dict[str, Any]:
@@ -137,11 +147,9 @@ def _listed(record: dict[str, Any], include_metadata: bool) -> dict[str, Any]:
     return dict(record["metadata"]) if include_metadata else {"dataset_id": record["dataset_id"]}
 
 
-def etag(s3: Any, key: str) -> str | None:
-    """The stored object's ETag, or None when there is no such object."""
-    from botocore.exceptions import ClientError
-
-    try:
-        return str(s3.head_object(Bucket=BUCKET, Key=key)["ETag"])
-    except ClientError:  # 404: no such object
-        return None
+def etags(s3: Any, prefix: str) -> dict[str, str]:
+    """The ETag of every stored object under `prefix`, by key (one paginated listing, not a HEAD per object)."""
+    found = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix):
+        found.update({o["Key"]: str(o["ETag"]) for o in page.get("Contents", [])})
+    return found

@@ -11,7 +11,7 @@ from omix_ingest.polly.emulator.catalog import catalog_routes
 from omix_ingest.polly.emulator.control import control_routes, install_gate
 from omix_ingest.polly.emulator.files import files_routes
 from omix_ingest.polly.emulator.s3_front import create_s3_front
-from omix_ingest.polly.emulator.state import BUCKET, EmulatorState, Fault
+from omix_ingest.polly.emulator.state import API_FAULTS, BUCKET, Chaos, EmulatorState, Fault
 from omix_ingest.polly.emulator.transfers import transfer_routes
 
 
@@ -57,6 +57,11 @@ class EmulatorServer:
     def arm(self, kind: str, count: int = 1, path: str = "", **extra: Any) -> None:
         with self.state.lock:
             self.state.faults.append(Fault(kind, count, path, **extra))
+
+    def chaos(self, p: float, seed: int = 0, kinds: tuple[str, ...] = API_FAULTS, **extra: Any) -> None:
+        """Random faults on every request with probability p (0 turns them off); see `Chaos`."""
+        with self.state.lock:
+            self.state.chaos = Chaos(p, seed, kinds, **extra) if p else None
 
     def stop(self) -> None:
         for server in self._servers:

@@ -4,7 +4,9 @@ gives; Flask serves requests on threads."""
 from __future__ import annotations
 
 import json
+import random
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +41,40 @@ class Fault:
     count: int
     path: str = ""
     retry_after: int = 1
+    delay: float = 5.0  # how late a `slow` answer comes
+    late: float = 0.0  # any other answer comes this late (a refusal that takes its time)
+
+
+# What a random fault may be: on the API every kind below, on S3 the kinds S3 itself can answer with.
+API_FAULTS = ("5xx", "429", "slow", "drop", "expired_s3", "locked")
+S3_FAULTS = ("5xx", "slow", "drop", "expired_s3")
+
+
+@dataclass
+class Chaos:
+    """Random faults: each request meets one with probability `p`, its kind drawn uniformly (seeded, so a run can
+    be replayed; request order across threads still varies a little)."""
+
+    p: float
+    seed: int = 0
+    kinds: tuple[str, ...] = API_FAULTS
+    s3: bool = True  # S3 requests too
+    retry_after: int = 1
     delay: float = 5.0
+    rng: random.Random = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+
+    def draw(self, s3: bool) -> Fault | None:
+        if s3 and not self.s3:
+            return None
+        if self.rng.random() >= self.p:
+            return None
+        kinds = [k for k in self.kinds if k in S3_FAULTS] if s3 else list(self.kinds)
+        if not kinds:
+            return None
+        return Fault(self.rng.choice(kinds), 1, retry_after=self.retry_after, delay=self.delay)
 
 
 @dataclass
@@ -48,7 +83,8 @@ class Repo:
     name: str
     schemas: dict[str, Any]
     files: dict[str, dict[str, Any]] = field(default_factory=dict)  # path → {dataset_id, metadata, etag}
-    handed_out: list[str] = field(default_factory=list)  # metadata_directory keys given with credentials
+    handed_out: list[str] = field(default_factory=list)  # metadata_directory keys given with credentials, until
+    # a commit finds them uploaded
     pending_deletes: set[str] = field(default_factory=set)
     commits: int = 0
 
@@ -66,6 +102,9 @@ class EmulatorState:
         self.expired_keys: set[str] = set()
         self.not_modified = 0  # 304 answers given (ETag revalidation)
         self.s3_requests: list[tuple[str, str]] = []
+        self.chaos: Chaos | None = None
+        self.played: Counter[str] = Counter()  # faults played, by kind ("s3:" prefix on S3 requests)
+        self.commit_lock = threading.Lock()  # commits run one at a time, as one ingestion queue would
 
     def add_repo(self, repo_id: str, name: str, schemas: dict[str, Any]) -> None:
         with self.lock:
@@ -80,13 +119,22 @@ class EmulatorState:
         with self.lock:
             return next((r for r in self.repos.values() if f"{r.name}_files" == index), None)
 
-    def take_fault(self, path: str) -> Fault | None:
+    def take_fault(self, path: str, *, s3: bool = False) -> Fault | None:
+        """An armed fault matching `path` (API requests only), else maybe a random one; counted as played."""
         with self.lock:
-            for fault in self.faults:
+            chosen = None
+            for fault in self.faults if not s3 else ():
                 if fault.count > 0 and fault.path in path:
                     fault.count -= 1
-                    return fault
-        return None
+                    chosen = fault
+                    break
+            if chosen is None and self.chaos is not None:
+                chosen = self.chaos.draw(s3)
+            if chosen is not None:
+                self.played[("s3:" if s3 else "") + chosen.kind] += 1
+                if "action=commit" in path:
+                    self.played["commit:" + chosen.kind] += 1
+            return chosen
 
     def s3(self) -> Any:
         """A client of the S3 store behind the front (no credential checks)."""
