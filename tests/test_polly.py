@@ -152,7 +152,7 @@ def test_commit_without_an_answer_is_reported_unconfirmed(emulator, repo, polly,
 
 def test_commit_refused_means_nothing_ingested(emulator, repo, polly, tmp_path):
     make_dataset(tmp_path, "GSE1_GPL1")
-    emulator.arm("5xx", count=1, path="action=commit")
+    emulator.arm("locked", count=1, path="action=commit")  # a 429 or 503 there is retried
     frame = polly.add_datasets(repo, folders(tmp_path), validation=True)
     assert statuses(frame) == {"GSE1_GPL1": "refused"}
     assert frame.reason.iloc[0].startswith("not committed")

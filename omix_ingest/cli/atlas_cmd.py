@@ -236,20 +236,37 @@ def _schema_diff(
 @click.command("status")
 @click.option("--atlas", help="Only runs of this atlas.")
 @click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True, help="How many runs.")
+@click.option(
+    "--resolve",
+    is_flag=True,
+    help="First settle the ingestions Polly never confirmed (with --backend polly): each becomes ingested or "
+    "withdrawn, for good.",
+)
 @data_dir_option
 @format_option
-def status_command(atlas: str | None, limit: int, data_dir: Path | None, fmt: str) -> int:
-    """Recent ingestion runs and their per-file events (the local ingestion dashboard)."""
-    backend = open_local(data_dir)
+@backend_options
+def status_command(
+    atlas: str | None, limit: int, resolve: bool, data_dir: Path | None, fmt: str, **backend: object
+) -> int:
+    """Recent ingestion runs and their per-file events (the local ingestion dashboard); a file settled later shows
+    its final status."""
+    settled = _resolve(BackendChoice(**backend), data_dir) if resolve else None  # type: ignore[arg-type]
+    from omix_ingest.polly.resolve import latest_events
+
+    local = open_local(data_dir)
     try:
-        runs = backend.store.runs(atlas, limit)
+        runs = local.store.runs(atlas, limit)
         for run in runs:
-            run["events"] = backend.store.events(run["id"])
+            run["events"] = latest_events(local.store.events(run["id"]))
     finally:
-        backend.close()
+        local.close()
+    unconfirmed = sum(1 for run in runs for e in run["events"] if e["status"] == "unconfirmed")
     if fmt == "json":
-        echo_json(runs)
+        echo_json({"runs": runs, "settled": settled, "unconfirmed": unconfirmed} if resolve else runs)
         return 0
+    if settled is not None:
+        went_in = sum(1 for s in settled if s["ingested"])
+        click.echo(f"settled {len(settled)} unconfirmed dataset(s): {went_in} ingested, {len(settled) - went_in} not")
     if not runs:
         click.echo("no runs yet")
     for run in runs:
@@ -260,4 +277,24 @@ def status_command(atlas: str | None, limit: int, data_dir: Path | None, fmt: st
         if run["events"]:
             rows = [(e["dataset_id"], e["file_name"], e["status"], e["reason"]) for e in run["events"]]
             click.echo("    " + table(["dataset_id", "file", "status", "reason"], rows).replace("\n", "\n    "))
+    if unconfirmed and settled is None:
+        click.echo(f"{unconfirmed} file(s) unconfirmed: `omix status --resolve --backend polly` settles them")
     return 0
+
+
+def _resolve(choice: BackendChoice, data_dir: Path | None) -> list[dict[str, Any]]:
+    """Settle the unconfirmed Polly ingestions recorded under this data directory."""
+    from dataclasses import asdict
+
+    from omix_ingest.polly.resolve import SettleError, resolve_unconfirmed
+
+    if choice.backend_name != "polly" or choice.offline:
+        raise UsageError("--resolve asks Polly what became of unconfirmed ingestions: give --backend polly")
+    backend, local = open_backend(choice, data_dir)
+    try:
+        return [asdict(s) for s in resolve_unconfirmed(backend, local.store)]
+    except SettleError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        backend.close()
+        local.close()

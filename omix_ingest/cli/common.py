@@ -84,7 +84,10 @@ def open_backend(choice: BackendChoice, data_dir: Path | None) -> tuple[Any, Loc
     except PollyError as exc:
         local.close()
         raise UsageError(str(exc)) from None
-    return PollyBackend(client, s3_endpoint=choice.s3_endpoint, offline=choice.offline), local
+    from omix_ingest.polly.pending import journal_dir
+
+    journal = journal_dir(data_dir)  # unconfirmed ingestions are written down beside the run log
+    return PollyBackend(client, s3_endpoint=choice.s3_endpoint, offline=choice.offline, journal=journal), local
 
 
 def fetch_schemas(choice: BackendChoice, data_dir: Path | None, atlas: str, lock: Path | None = None) -> AtlasSchemas:

@@ -1,32 +1,24 @@
-"""The Polly API as a Backend: upload data files to S3 with temporary credentials, then ONE combined_metadata.json,
-then commit. The order means an interrupted batch never leaves metadata pointing at a data file that is not there:
-a dataset whose data upload failed is left out of the metadata, and nothing is ingested before the commit.
+"""The Polly API as a Backend: schemas through the template cache, datasets from the file listing, and ingestion
+(`ingest.py`: data files to S3 with temporary credentials, then ONE combined_metadata.json, then commit; outcomes
+Polly never confirmed are kept in the pending journal until `settle_pending` makes them final).
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from omix_ingest.backend import AtlasNotFound, AtlasSchemas, BackendError, ExistingDataset, IngestItem, Outcome
 from omix_ingest.polly.client import PollyClient, PollyError, PollyLockedError, PollyUnreachable
+from omix_ingest.polly.ingest import Ingestion, ingest_items
+from omix_ingest.polly.pending import Settled, journal_dir, settle
+from omix_ingest.polly.s3 import S3Access
 from omix_ingest.polly.template_cache import TemplateCache
-from omix_ingest.polly.upload import upload_verified
 
 SAMPLE_SCHEMA_TYPES = ("h5ad_metadata", "gct_metadata")
-
-
-def combined_metadata(entries: list[tuple[str, dict[str, Any]]], priority: str) -> bytes:
-    """The exact file Polly ingests: the ingestion header first, then one entry per data file path."""
-    header = {
-        "id": "metadata/ingestion",
-        "type": "ingestion_metadata",
-        "attributes": {"ignore": "false", "urgent": "true", "v1_infra": False, "priority": priority},
-    }
-    body = [header, *({"id": path, "type": "file_metadata", "attributes": meta} for path, meta in entries)]
-    return json.dumps({"data": body}, indent=4).encode()
 
 
 class PollyBackend:
@@ -39,8 +31,11 @@ class PollyBackend:
         s3_endpoint: str | None = None,
         cache: TemplateCache | None = None,
         offline: bool = False,
+        journal: Path | None = None,
     ) -> None:
+        """`journal`: where unconfirmed ingestions are written down (default: beside the local run log)."""
         self.client = client
+        self.journal = journal or journal_dir()
         self.s3_endpoint = s3_endpoint or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
         self.cache = cache or TemplateCache()
         self.offline = offline
@@ -116,87 +111,17 @@ class PollyBackend:
     def ingest(
         self, atlas: str, items: list[IngestItem], *, mode: str, priority: str, destination: str, run_id: int
     ) -> list[Outcome]:
-        del run_id
         existing = self.existing(atlas, [i.dataset_id for i in items]) if mode == "update" else {}
         try:
-            credentials = self.client.upload_credentials(atlas, destination if mode == "add" else "")
+            access = S3Access(self.client, atlas, destination if mode == "add" else "", self.s3_endpoint)
         except PollyError as exc:
             return [Outcome(i.dataset_id, False, f"no upload credentials: {exc}") for i in items]
-        outcomes: dict[str, Outcome] = {}
-        entries: list[tuple[str, dict[str, Any]]] = []
-        for item in items:
-            if mode == "update" and item.dataset_id not in existing:
-                outcomes[item.dataset_id] = Outcome(item.dataset_id, False, "not in the atlas; use add")
-                continue
-            # add: under the destination folder; update: at the path the dataset already has (not the root)
-            name = item.data_path.name if item.data_path else ""
-            path = existing[item.dataset_id].path if mode == "update" else "/".join(p for p in (destination, name) if p)
-            if item.data_path is not None:
-                key = credentials["package_name"] + (path if mode == "update" else name)
-                problem, credentials = self._upload(item, key, credentials, atlas, mode, destination)
-                if problem:
-                    outcomes[item.dataset_id] = Outcome(item.dataset_id, False, problem)
-                    continue
-            if item.metadata is not None:
-                entries.append((path, json.loads(item.metadata)))
-            outcomes[item.dataset_id] = Outcome(item.dataset_id, True)
-        accepted = [i for i in items if outcomes[i.dataset_id].ok]
-        if not accepted:
-            return [outcomes[i.dataset_id] for i in items]
-        try:
-            if entries:
-                self._s3(credentials).put_object(
-                    Bucket=credentials["bucket_name"],
-                    Key=credentials["metadata_directory"],
-                    Body=combined_metadata(entries, priority),
-                )
-            self.client.commit(atlas)
-        except PollyUnreachable as exc:  # sent, but no answer: the server may still ingest them
-            reason = f"commit not confirmed ({exc.detail}); it may still complete: check the atlas before retrying"
-            for item in accepted:
-                outcomes[item.dataset_id] = Outcome(item.dataset_id, False, reason, uncertain=True)
-        except (PollyError, *_S3_ERRORS) as exc:  # type: ignore[misc]  # nothing was committed for these datasets
-            reason = f"not committed: {exc}"
-            for item in accepted:
-                outcomes[item.dataset_id] = Outcome(item.dataset_id, False, reason)
-        return [outcomes[i.dataset_id] for i in items]
+        ingestion = Ingestion(self.client, access, atlas, mode, self.journal, run_id)
+        return ingest_items(ingestion, items, existing, priority=priority, destination=destination)
 
-    def _s3(self, credentials: dict[str, Any]) -> Any:
-        import boto3
-        from botocore.config import Config
-
-        tokens = credentials["tokens"]
-        return boto3.client(
-            "s3",
-            endpoint_url=self.s3_endpoint,
-            region_name=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
-            aws_access_key_id=tokens["AccessKeyId"],
-            aws_secret_access_key=tokens["SecretAccessKey"],
-            aws_session_token=tokens["SessionToken"],
-            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 5, "mode": "standard"}),
-        )
-
-    def _upload(
-        self, item: IngestItem, key: str, credentials: dict[str, Any], atlas: str, mode: str, destination: str
-    ) -> tuple[str | None, dict[str, Any]]:
-        """Upload one data file, bound to its validated hash; on ExpiredToken fetch credentials once more and retry."""
-        if item.data_path is None:
-            return None, credentials
-        for attempt in (1, 2):
-            try:
-                problem = upload_verified(
-                    self._s3(credentials), credentials["bucket_name"], key, item.data_path, item.data_sha256
-                )
-                return problem, credentials
-            except _S3_ERRORS as exc:  # S3UploadFailedError carries the S3 error code in its text
-                if "ExpiredToken" in str(exc) and attempt == 1:
-                    try:
-                        credentials = self.client.upload_credentials(atlas, destination if mode == "add" else "")
-                    except PollyError as refresh:
-                        return f"upload credentials expired and could not be renewed: {refresh}", credentials
-                    continue
-                return f"upload failed: {exc}", credentials
-        return "upload failed after renewing credentials", credentials
+    def settle_pending(self, record: Callable[[list[Settled]], None]) -> None:
+        """Make final every ingestion sent to this API that Polly never confirmed (see `pending.py`)."""
+        settle(self.client, self.s3_endpoint, self.journal, record)
 
     def delete(self, atlas: str, dataset_ids: list[str], *, run_id: int) -> list[Outcome]:
         del run_id
@@ -251,13 +176,3 @@ class PollyBackend:
 
     def export(self, atlas: str, dataset_id: str, folder: Path) -> list[Path]:
         raise BackendError("Polly copies datasets into a workspace, not a local folder: use save_to_workspace")
-
-
-def _s3_errors() -> tuple[type[Exception], ...]:
-    from boto3.exceptions import S3UploadFailedError
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    return (S3UploadFailedError, ClientError, BotoCoreError, OSError)
-
-
-_S3_ERRORS = _s3_errors()

@@ -1,10 +1,11 @@
 """The Polly OmixAtlas HTTP client: one `requests.Session`, timeouts on every call, retries with backoff and
 jitter, JSON:API errors as typed exceptions, and a token that never appears in a URL, a log, a repr or a message.
 
-Retries: GET and DELETE are retried on 429/5xx and connection errors, honouring Retry-After. Of the POSTs, only
-two are retried, because repeating them cannot duplicate work: asking for upload credentials (it hands out a
-fresh key and metadata path, nothing is created until a commit) and the search used by `move` (a read). The
-commit, the move transaction and the workspace job are sent once.
+Retries: GET and DELETE are retried on 429/5xx and connection errors, honouring Retry-After. Of the POSTs, two
+are retried like them, because repeating them cannot duplicate work: asking for upload credentials (it hands out
+a fresh key and metadata path, nothing is created until a commit) and the search used by `move` (a read). The
+commit is sent again only after a 429 or a 503 (the server says it did not carry it out); once it went out with
+no answer it is not repeated. The move transaction and the workspace job are sent once.
 """
 
 from __future__ import annotations
@@ -63,20 +64,27 @@ class _Token(requests.auth.AuthBase):
 
 
 class _Adapter(HTTPAdapter):
-    """Retries idempotent methods always, and POSTs only when the client marks them safe to repeat."""
+    """Retries idempotent methods always, and POSTs as the client marks them: `safe` (repeating cannot duplicate
+    work: retried like a GET) or `unprocessed` (retried only on answers that say the request was not carried out,
+    429 and 503, never after a request went out and no answer came)."""
 
-    SAFE_POST = "X-Omix-Safe-Retry"
+    RETRY_HEADER = "X-Omix-Retry"
+    UNPROCESSED_STATUS = (429, 503)
 
     def __init__(self, retry: Retry) -> None:
         super().__init__(max_retries=retry)
-        self._safe = retry.new(allowed_methods=frozenset({*Retry.DEFAULT_ALLOWED_METHODS, "POST"}))
+        post = frozenset({*Retry.DEFAULT_ALLOWED_METHODS, "POST"})
+        self._policies = {
+            "safe": retry.new(allowed_methods=post),
+            "unprocessed": retry.new(allowed_methods=post, read=0, status_forcelist=self.UNPROCESSED_STATUS),
+        }
         self._default = retry
         self._lock = threading.Lock()
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
-        safe = request.headers.pop(self.SAFE_POST, None) is not None
+        policy = self._policies.get(str(request.headers.pop(self.RETRY_HEADER, "")), self._default)
         with self._lock:  # max_retries is read by send(); swap it only for this request
-            self.max_retries = self._safe if safe else self._default
+            self.max_retries = policy
             try:
                 return super().send(request, *args, **kwargs)
             finally:
@@ -153,11 +161,12 @@ class PollyClient:
     # ---------------------------------------------------------------------------------------------- transport
 
     def request(
-        self, method: str, url: str, *, safe_retry: bool = False, expect_json: bool = True, **kwargs: Any
+        self, method: str, url: str, *, retry: str = "", expect_json: bool = True, **kwargs: Any
     ) -> requests.Response:
+        """`retry` for a POST: "safe" or "unprocessed" (see `_Adapter`); by default a POST is sent once."""
         headers = dict(kwargs.pop("headers", {}))
-        if safe_retry:
-            headers[_Adapter.SAFE_POST] = "1"
+        if retry:
+            headers[_Adapter.RETRY_HEADER] = retry
         where = f"{method} {url.split('?', 1)[0]}"
         try:
             response = self.session.request(method, url, headers=headers, timeout=self.timeout, **kwargs)
@@ -207,7 +216,7 @@ class PollyClient:
             "POST",
             f"{self.endpoints.discover}/repositories/{quote(repo)}/files?tokens=true",
             json=body,
-            safe_retry=True,
+            retry="safe",
         )
         return dict(answer["data"]["attributes"])
 
@@ -247,7 +256,10 @@ class PollyClient:
             after += page_size
 
     def commit(self, repo: str) -> None:
-        self.request("POST", f"{self.endpoints.discover}/repositories/{quote(repo)}/files?action=commit")
+        """Sent again only after a 429 or 503; a commit sent without an answer is the caller's to resolve."""
+        self.request(
+            "POST", f"{self.endpoints.discover}/repositories/{quote(repo)}/files?action=commit", retry="unprocessed"
+        )
 
     def delete_file(self, repo: str, path: str) -> None:
         self.request("DELETE", f"{self.endpoints.discover}/repositories/{quote(repo)}/files/{quote(path)}")
@@ -256,7 +268,7 @@ class PollyClient:
         query = {
             "query": {"bool": {"must": [{"term": {"_index": index}}, {"term": {"dataset_id.keyword": dataset_id}}]}}
         }
-        body = self.json("POST", f"{self.endpoints.elastic}/{quote(index)}/_search", json=query, safe_retry=True)
+        body = self.json("POST", f"{self.endpoints.elastic}/{quote(index)}/_search", json=query, retry="safe")
         return list(body.get("hits", {}).get("hits", []))
 
     def move(self, source: str, destination: str, uris: list[str], priority: str) -> None:
