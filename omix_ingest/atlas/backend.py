@@ -10,7 +10,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from omix_ingest.atlas.store import DatasetRecord, LocalStore, StoreError, now
+from omix_ingest.atlas.faults import crash_point
+from omix_ingest.atlas.store import DatasetRecord, LocalStore, StoreError, explain, now
 from omix_ingest.backend import AtlasNotFound, AtlasSchemas, BackendError, ExistingDataset, IngestItem, Outcome
 from omix_ingest.paths import data_dir
 
@@ -113,17 +114,43 @@ class LocalBackend:
     def ingest(
         self, atlas: str, items: list[IngestItem], *, mode: str, priority: str, destination: str, run_id: int
     ) -> list[Outcome]:
-        """Store files first (content-addressed), then commit every dataset row in one transaction."""
+        """Stage files first (content-addressed, invisible), then commit every dataset row in one transaction that
+        also makes the staged files it references visible; a dataset is in whole or not at all."""
         del priority  # a local atlas ingests at once; the value is recorded with the run
         self._record(atlas)
         outcomes: dict[str, Outcome] = {}
-        staged: list[tuple[IngestItem, tuple[str, int] | None, str | None]] = []
+        with self.store.staging():
+            staged = self._stage(items, outcomes)
+            try:
+                with self.store.transaction() as db:
+                    written: list[DatasetRecord] = []
+                    for item, stored, metadata_sha in staged:
+                        outcome, record = self._write(db, atlas, item, stored, metadata_sha, mode, destination, run_id)
+                        outcomes[item.dataset_id] = outcome
+                        written += [record] if record is not None else []
+                    self.store.publish([sha for r in written for sha in (r.metadata_sha256, r.data_sha256)])
+            except StoreError as exc:
+                for item, _, _ in staged:
+                    outcomes[item.dataset_id] = Outcome(item.dataset_id, False, f"could not be stored: {exc}")
+            else:
+                self.store.committed()
+                crash_point("committed")
+        crash_point("recorded")
+        return [outcomes[item.dataset_id] for item in items]
+
+    def _stage(
+        self, items: list[IngestItem], outcomes: dict[str, Outcome]
+    ) -> list[tuple[IngestItem, tuple[str, int] | None, str | None]]:
+        """Copy each dataset's files into the staging area; a dataset that cannot be copied whole is refused."""
+        staged = []
         for item in items:
             try:
                 stored = self.store.put_file(item.data_path) if item.data_path is not None else None
                 metadata_sha = self.store.put_bytes(item.metadata) if item.metadata is not None else None
             except OSError as exc:
-                outcomes[item.dataset_id] = Outcome(item.dataset_id, False, f"could not be stored: {exc}")
+                outcomes[item.dataset_id] = Outcome(
+                    item.dataset_id, False, f"could not be stored: {explain(self.root, exc)}"
+                )
                 continue
             if stored is not None and item.data_sha256 is not None and stored[0] != item.data_sha256:
                 outcomes[item.dataset_id] = Outcome(
@@ -131,12 +158,7 @@ class LocalBackend:
                 )
                 continue
             staged.append((item, stored, metadata_sha))
-        with self.store.transaction() as db:
-            for item, stored, metadata_sha in staged:
-                outcomes[item.dataset_id] = self._write(
-                    db, atlas, item, stored, metadata_sha, mode, destination, run_id
-                )
-        return [outcomes[item.dataset_id] for item in items]
+        return staged
 
     def _write(
         self,
@@ -148,15 +170,16 @@ class LocalBackend:
         mode: str,
         destination: str,
         run_id: int,
-    ) -> Outcome:
+    ) -> tuple[Outcome, DatasetRecord | None]:
+        """The outcome, and the record written (None: nothing written)."""
         current = self.store.dataset(atlas, item.dataset_id, db)  # read inside the transaction: no race
         if mode == "add" and current is not None:
-            return Outcome(item.dataset_id, False, "already in the atlas (added meanwhile?); use update")
+            return Outcome(item.dataset_id, False, "already in the atlas (added meanwhile?); use update"), None
         if mode == "update" and current is None:
-            return Outcome(item.dataset_id, False, "not in the atlas; use add")
+            return Outcome(item.dataset_id, False, "not in the atlas; use add"), None
         if current is None:
             if stored is None or item.metadata is None or metadata_sha is None:
-                return Outcome(item.dataset_id, False, "a new dataset needs both its metadata and its data file")
+                return Outcome(item.dataset_id, False, "a new dataset needs both its metadata and its data file"), None
             assert item.data_path is not None
             record = DatasetRecord(
                 atlas,
@@ -172,7 +195,7 @@ class LocalBackend:
                 run_id,
             )
             self.store.write_dataset(db, record)
-            return Outcome(item.dataset_id, True, version=1)
+            return Outcome(item.dataset_id, True, version=1), record
         record = current
         if item.metadata is not None and metadata_sha is not None:
             record = replace(record, metadata=item.metadata.decode("utf-8"), metadata_sha256=metadata_sha)
@@ -184,10 +207,10 @@ class LocalBackend:
             current.data_name,
         )
         if not changed:
-            return Outcome(item.dataset_id, True, "unchanged", changed=False, version=current.version)
+            return Outcome(item.dataset_id, True, "unchanged", changed=False, version=current.version), None
         record = replace(record, version=current.version + 1, updated=now(), run_id=run_id)
         self.store.write_dataset(db, record)
-        return Outcome(item.dataset_id, True, version=record.version)
+        return Outcome(item.dataset_id, True, version=record.version), record
 
     def delete(self, atlas: str, dataset_ids: list[str], *, run_id: int) -> list[Outcome]:
         del run_id

@@ -1,23 +1,31 @@
 """The embedded local atlas: a SQLite database plus a content-addressed file store under one data directory.
 
-Why it stays consistent: file bytes are written to a temporary name and renamed into `objects/` (named by their
-sha256) before any database change; all database changes of one ingestion happen in one `BEGIN IMMEDIATE`
-transaction. A crash before the commit leaves at most unreferenced objects; after it, every referenced object is
-complete. SQLite's locking serialises concurrent writers (other processes wait, up to a timeout).
+Why it stays consistent: an ingestion's files are copied into the writer's own staging area (see staging.py) and
+become visible in `objects/` (named by their sha256) only inside the one `BEGIN IMMEDIATE` transaction that also
+writes every row of that ingestion. A writer killed before the commit leaves an abandoned staging area, which the
+next process to open the store clears, withdrawing the objects that writer linked; after the commit every
+referenced object is complete. SQLite's locking serialises concurrent writers (other processes wait, up to a
+timeout). A full disk or a broken database ends in a StoreError that says so, never in a half-written dataset.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
+import errno
 import os
+import shutil
 import sqlite3
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from omix_ingest.atlas import integrity
+from omix_ingest.atlas.faults import crash_point
+from omix_ingest.atlas.runs_recovery import interrupted_summary
+from omix_ingest.atlas.staging import StagingArea, abandoned, object_path, recover
+from omix_ingest.backend import BackendError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS atlases (
@@ -86,8 +94,27 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-class StoreError(Exception):
-    """The data directory or database cannot be used (permissions, corruption, not an omix store)."""
+class StoreError(BackendError):
+    """The data directory or database cannot be used (permissions, corruption, a full disk, not an omix store)."""
+
+
+def disk_is_full(root: Path, exc: BaseException | None = None) -> bool:
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return True
+    if isinstance(exc, sqlite3.Error) and getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL":
+        return True
+    try:
+        return shutil.disk_usage(root).free < 64 * 1024  # SQLite reports a full disk as an I/O error on opening
+    except OSError:
+        return False
+
+
+def explain(root: Path, exc: BaseException) -> str:
+    """The error, saying so when the disk holding the atlas is full (SQLite's own words do not always)."""
+    text = getattr(exc, "strerror", None) or str(exc)
+    if disk_is_full(root, exc):
+        return f"the disk holding the local atlas at {root} is full ({text}); free some space and run it again"
+    return text
 
 
 @dataclass(frozen=True)
@@ -135,6 +162,8 @@ class LocalStore:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.objects = root / "objects"
+        self.staging_root = root / "staging"
+        self._area: StagingArea | None = None
         try:
             self.objects.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(root / "atlas.sqlite3", timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
@@ -144,8 +173,9 @@ class LocalStore:
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.executescript(SCHEMA)  # idempotent (IF NOT EXISTS); executescript manages its own commit
         except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"the local atlas at {root} cannot be opened: {exc}") from None
-        self._mark_interrupted_runs()
+            raise StoreError(f"the local atlas at {root} cannot be opened: {explain(root, exc)}") from None
+        with contextlib.suppress(StoreError):  # e.g. a full disk: reading still works, recovery waits for space
+            self._recover()
 
     def close(self) -> None:
         self.db.close()
@@ -153,68 +183,87 @@ class LocalStore:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction; `BEGIN IMMEDIATE` takes the write lock up front, so writers queue, not fail."""
-        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StoreError(f"the local atlas at {self.root} cannot be written: {explain(self.root, exc)}") from None
         try:
             yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
+            self.db.execute("COMMIT")
+        except BaseException as exc:
+            if self.db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(
+                    f"the local atlas at {self.root} could not save the change: {explain(self.root, exc)}"
+                ) from None
             raise
-        self.db.execute("COMMIT")
 
-    def _mark_interrupted_runs(self) -> None:
+    def _stale_runs(self) -> list[int]:
         running = self.db.execute("SELECT id, pid FROM runs WHERE status = 'running'").fetchall()
-        stale = [row["id"] for row in running if not _pid_alive(row["pid"]) or row["pid"] == os.getpid()]
-        if stale:
-            with self.transaction() as db:
-                db.executemany(
-                    "UPDATE runs SET status = 'interrupted', finished = ? WHERE id = ?", [(now(), i) for i in stale]
-                )
+        return [row["id"] for row in running if not _pid_alive(row["pid"]) or row["pid"] == os.getpid()]
+
+    def _recover(self) -> None:
+        """Finish what killed writers left: clear abandoned staging areas (withdrawing objects they linked but
+        never committed) and mark their runs interrupted, saying what of each run is in the atlas."""
+        if not self._stale_runs() and not abandoned(self.staging_root):
+            return
+        with self.transaction() as db:
+            recover(self.staging_root, self.objects, lambda: integrity.referenced_objects(db))
+            db.executemany(
+                "UPDATE runs SET status = 'interrupted', finished = ?, summary = ? WHERE id = ?",
+                [(now(), interrupted_summary(db, run_id), run_id) for run_id in self._stale_runs()],
+            )
 
     # ------------------------------------------------------------------------------------------- objects
 
     def object_path(self, sha256: str) -> Path:
-        return self.objects / sha256[:2] / sha256[2:]
+        return object_path(self.objects, sha256)
+
+    @contextlib.contextmanager
+    def staging(self) -> Iterator[StagingArea]:
+        """A staging area for one ingestion: `put_file`/`put_bytes` fill it, `publish` (inside the transaction
+        that references the objects) makes them visible. On the way out the area goes; what was published by a
+        transaction that did not commit is withdrawn."""
+        with self.transaction():  # areas appear only under the write lock: a recovery never sees one half-made
+            area = StagingArea.create(self.staging_root)
+        self._area = area
+        try:
+            yield area
+        finally:
+            self._area = None
+            self._clear(area)
+
+    def _clear(self, area: StagingArea) -> None:
+        try:
+            if area.published:
+                with self.transaction() as db:
+                    area.withdraw(self.objects, integrity.referenced_objects(db))
+            area.remove()
+        except (OSError, StoreError):
+            area.release_lock()  # left for the next process to open the store: it is abandoned now
+
+    def _current_area(self) -> StagingArea:
+        if self._area is None:
+            raise StoreError("files are stored through a staging area (LocalStore.staging)")
+        return self._area
 
     def put_file(self, source: Path) -> tuple[str, int]:
-        """Copy a file into the store, hashing while copying; returns (sha256, size) of the bytes stored."""
-        digest = hashlib.sha256()
-        size = 0
-        fd, tmp = tempfile.mkstemp(prefix=".incoming-", dir=self.objects)
-        try:
-            with source.open("rb") as reader, os.fdopen(fd, "wb") as writer:
-                while chunk := reader.read(1 << 20):
-                    digest.update(chunk)
-                    writer.write(chunk)
-                    size += len(chunk)
-                writer.flush()
-                os.fsync(writer.fileno())
-            self._settle(Path(tmp), digest.hexdigest())
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return digest.hexdigest(), size
+        """Copy a file into the staging area, hashing while copying; returns (sha256, size) of the bytes stored."""
+        return self._current_area().put_file(source)
 
     def put_bytes(self, data: bytes) -> str:
-        sha256 = hashlib.sha256(data).hexdigest()
-        fd, tmp = tempfile.mkstemp(prefix=".incoming-", dir=self.objects)
-        try:
-            with os.fdopen(fd, "wb") as writer:
-                writer.write(data)
-                writer.flush()
-                os.fsync(writer.fileno())
-            self._settle(Path(tmp), sha256)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return sha256
+        return self._current_area().put_bytes(data)
 
-    def _settle(self, tmp: Path, sha256: str) -> None:
-        final = self.object_path(sha256)
-        final.parent.mkdir(exist_ok=True)
-        if final.exists():
-            tmp.unlink()
-        else:
-            tmp.replace(final)
+    def publish(self, shas: list[str]) -> None:
+        """Inside the transaction whose rows reference `shas`."""
+        self._current_area().publish(self.objects, shas)
+        crash_point("published")
+
+    def committed(self) -> None:
+        """The transaction that published has committed: its objects stay whatever happens next."""
+        self._current_area().committed()
 
     # -------------------------------------------------------------------------------------------- atlases
 
@@ -334,13 +383,5 @@ class LocalStore:
         return [dict(r) for r in self.db.execute("SELECT * FROM events WHERE run_id = ? ORDER BY rowid", (run_id,))]
 
     def integrity_problems(self) -> list[str]:
-        """Database integrity plus: every referenced object exists with the recorded hash. For tests and `doctor`."""
-        problems = [r[0] for r in self.db.execute("PRAGMA integrity_check") if r[0] != "ok"]
-        for record in (DatasetRecord(**dict(r)) for r in self.db.execute("SELECT * FROM datasets")):
-            for sha in (record.metadata_sha256, record.data_sha256):
-                path = self.object_path(sha)
-                if not path.exists():
-                    problems.append(f"{record.atlas}/{record.dataset_id}: object {sha} is missing")
-                elif hashlib.sha256(path.read_bytes()).hexdigest() != sha:
-                    problems.append(f"{record.atlas}/{record.dataset_id}: object {sha} is corrupt")
-        return problems
+        """Every broken invariant of this atlas (integrity.py); for tests and support, with no writer running."""
+        return integrity.problems(self.root)
