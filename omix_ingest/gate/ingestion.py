@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from omix_ingest.atlas.store import LocalStore
+from omix_ingest.atlas.store import LocalStore, StoreError
 from omix_ingest.backend import Backend, IngestItem, Outcome
 from omix_ingest.errors import UsageError
 from omix_ingest.gate.partners import stored_partner_findings
@@ -111,7 +111,7 @@ class Gate:
         ]
         outcomes = self._store(atlas, items, mode=mode, priority=priority, destination=destination, run_id=run_id)
         rows = self._rows(datasets, outcomes)
-        self._finish(run_id, rows)
+        notes += self._finish(run_id, rows)
         return GateResult(mode, atlas, run_id, tuple(rows), report, tuple(notes), validated=validation)
 
     @staticmethod
@@ -245,14 +245,20 @@ class Gate:
                 rows.append(_row(dataset_id, path.name, verdict, outcome))
         return rows
 
-    def _finish(self, run_id: int, rows: Sequence[FileStatus]) -> None:
+    def _finish(self, run_id: int, rows: Sequence[FileStatus]) -> tuple[str, ...]:
+        """Record the run's events and end. The atlas has changed already, so a run log that cannot be written
+        (a full disk) is a note on the result, not an error that would hide what happened."""
         refused = sum(1 for r in rows if r.status in ("refused", "unconfirmed"))
         summary = f"{len(rows) - refused} file(s) in, {refused} refused"
-        with self.runs.transaction() as db:
-            self.runs.record_events(
-                db, run_id, [(r.dataset_id, r.file_name, r.status, r.message, r.reason) for r in rows]
-            )
-            self.runs.finish_run(db, run_id, "done" if not refused else "done-with-refusals", summary)
+        try:
+            with self.runs.transaction() as db:
+                self.runs.record_events(
+                    db, run_id, [(r.dataset_id, r.file_name, r.status, r.message, r.reason) for r in rows]
+                )
+                self.runs.finish_run(db, run_id, "done" if not refused else "done-with-refusals", summary)
+        except StoreError as exc:
+            return (f"run {run_id} could not be recorded ({exc}); `omix status` will show it as interrupted",)
+        return ()
 
     # ------------------------------------------------------------------------------------------ delete/move
 
@@ -272,8 +278,7 @@ class Gate:
             )
             for o in outcomes
         ]
-        self._finish(run_id, rows)
-        return GateResult("delete", atlas, run_id, tuple(rows))
+        return GateResult("delete", atlas, run_id, tuple(rows), notes=self._finish(run_id, rows))
 
     def move(self, source: str, destination: str, dataset_ids: Sequence[str], priority: str = "medium") -> GateResult:
         """Move datasets whose metadata the destination's template and rules accept; name the fields that differ."""
@@ -312,8 +317,7 @@ class Gate:
             )
             for o in outcomes
         ]
-        self._finish(run_id, rows)
-        return GateResult("move", f"{source} -> {destination}", run_id, tuple(rows))
+        return GateResult("move", f"{source} -> {destination}", run_id, tuple(rows), notes=self._finish(run_id, rows))
 
 
 def _json_object(data: bytes) -> dict[str, Any]:
