@@ -31,3 +31,23 @@ def clean_token(token: str) -> str:
         names = ", ".join(sorted({f"U+{ord(c):04X}" for c in bad}))
         raise TokenFormatError(f"${TOKEN_ENV} holds characters a token cannot have ({names}); set it again")
     return cleaned
+
+
+class Secret:
+    """A value that never shows itself: not in repr or str, not in `vars()` of what holds it, not in a pickle."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({MASK})"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> str | tuple[object, ...]:
+        raise TypeError("a secret is not pickled: it would be written out in clear")

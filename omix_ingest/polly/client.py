@@ -5,13 +5,15 @@ Retries: GET and DELETE are retried on 429/5xx and connection errors, honouring 
 are retried like them, because repeating them cannot duplicate work: asking for upload credentials (it hands out
 a fresh key and metadata path, nothing is created until a commit) and the search used by `move` (a read). The
 commit is sent again only after a 429 or a 503 (the server says it did not carry it out); once it went out with
-no answer it is not repeated. The move transaction and the workspace job are sent once.
+no answer it is not repeated. The move transaction and the workspace job are sent once. A GET refused with
+"Repository Locked" (maintenance) is asked again twice, after a pause; a locked write is not repeated.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -27,6 +29,7 @@ JSON_API = "application/vnd.api+json"
 DEFAULT_TIMEOUT = (5.0, 60.0)  # connect, read
 RETRYABLE_STATUS = (429, 500, 502, 503, 504)
 LOCKED = "Repository Locked"
+LOCKED_READ_WAITS = (1.0, 2.0)  # x backoff: a read refused as locked (maintenance) is asked again twice
 
 
 class PollyError(Exception):
@@ -53,10 +56,10 @@ class _Token(requests.auth.AuthBase):
     """Adds the `x-api-key` header; its repr never shows the token."""
 
     def __init__(self, token: str) -> None:
-        self._token = token
+        self._token = secrets.Secret(token)
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["x-api-key"] = self._token
+        request.headers["x-api-key"] = self._token.reveal()
         return request
 
     def __repr__(self) -> str:
@@ -134,6 +137,7 @@ class PollyClient:
             raise PollyAuthError(401, "Malformed token", str(exc)) from None
         self.endpoints = Endpoints.single(base_url) if base_url else Endpoints.for_env(env)
         self.timeout = timeout
+        self.backoff = backoff
         self.session = requests.Session()
         self.session.auth = _Token(token)
         self.session.headers.update({"Content-Type": JSON_API, "User-Agent": f"omix-ingest/{__version__}"})
@@ -167,9 +171,19 @@ class PollyClient:
         headers = dict(kwargs.pop("headers", {}))
         if retry:
             headers[_Adapter.RETRY_HEADER] = retry
+        for wait in (*LOCKED_READ_WAITS, None):
+            try:
+                return self._send(method, url, headers, kwargs)
+            except PollyLockedError:
+                if method != "GET" or wait is None:
+                    raise
+            time.sleep(wait * self.backoff)
+        raise AssertionError("unreachable")  # the last pass returns or raises
+
+    def _send(self, method: str, url: str, headers: dict[str, str], kwargs: dict[str, Any]) -> requests.Response:
         where = f"{method} {url.split('?', 1)[0]}"
         try:
-            response = self.session.request(method, url, headers=headers, timeout=self.timeout, **kwargs)
+            response = self.session.request(method, url, headers=dict(headers), timeout=self.timeout, **kwargs)
         except requests.exceptions.RetryError as exc:
             raise PollyUnreachable(0, "Gave up after retries", f"{where}: {_reason(exc)}") from None
         except requests.exceptions.Timeout:
@@ -208,7 +222,11 @@ class PollyClient:
         )
         if response.status_code == 304:
             return None, etag
-        return response.json(), response.headers.get("ETag")
+        try:
+            document = response.json()
+        except ValueError:
+            raise PollyError(response.status_code, "Unexpected answer", f"schema {schema_type}: not JSON") from None
+        return document, response.headers.get("ETag")
 
     def upload_credentials(self, repo: str, folder: str) -> dict[str, Any]:
         body = {"data": {"type": "files", "attributes": {"folder": folder}}}

@@ -86,6 +86,8 @@ class TemplateCache:
             raise
         if document is None and entry is not None:  # 304: still current
             document = entry["document"]
+        elif document is not None:
+            document = served_schema(document, atlas, schema_type)
         record = {
             "url": url,
             "atlas": atlas,
@@ -96,6 +98,30 @@ class TemplateCache:
         }
         write_atomically(self._path(url, atlas, schema_type), json.dumps(record).encode())
         return dict(document) if document is not None else None
+
+
+def served_schema(document: Any, atlas: str, schema_type: str) -> dict[str, Any]:
+    """A schema document from the server, checked for shape before it is used or cached: Polly's
+    `data.attributes.schema` of source -> data type -> fields, every pair a template that loads. A malformed
+    answer is a TemplateError (exit 2, one line), never a crash later and never a cache entry."""
+    from validators.core.template import TemplateError, load_template
+
+    where = f"the {schema_type} schema Polly served for atlas {atlas!r}"
+    data = document.get("data") if isinstance(document, dict) else None
+    attributes = data.get("attributes") if isinstance(data, dict) else None
+    schema = attributes.get("schema") if isinstance(attributes, dict) else None
+    if not isinstance(schema, dict) or not schema or not all(isinstance(v, dict) and v for v in schema.values()):
+        raise TemplateError(
+            f"{where} is not a schema document (no data.attributes.schema of source/data type "
+            "entries); it was not used or cached"
+        )
+    try:
+        for source, by_type in schema.items():
+            for data_type in by_type:
+                load_template(document, name=where, source=source, data_type=data_type)
+    except TemplateError as exc:
+        raise TemplateError(f"{exc}; it was not used or cached") from None
+    return dict(document)
 
 
 def lock_entry(document: dict[str, Any]) -> dict[str, Any]:
