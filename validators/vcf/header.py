@@ -21,6 +21,8 @@ FIXED_COLUMNS = ["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO"]
 _DEFINITION = re.compile(r"^##(INFO|FORMAT|FILTER|contig|ALT)=<(.*)>$")
 _STRUCTURED = re.compile(r"^##(INFO|FORMAT|FILTER|contig|ALT)=<")
 _ATTRIBUTE = re.compile(r'([A-Za-z_]+)=("(?:[^"\\]|\\.)*"|[^,]*)')
+_ANY_STRUCTURED = re.compile(r"^##[^=]+=<")
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 _NUMBER = re.compile(r"[0-9]{1,9}|[ARG.]")
 TYPES = {
     "INFO": ("Integer", "Float", "Flag", "Character", "String"),
@@ -81,6 +83,10 @@ class HeaderParser:
     def _meta(self, number: int, text: str) -> None:
         if "=" not in text:
             self._bad_meta(number, f"{text[:60]!r} is not ##key=value")
+            return
+        if _ANY_STRUCTURED.match(text) and '"' in _QUOTED.sub("", text):
+            # htslib reads on past the quote to the end of the header, or reads the line as another one
+            self._bad_meta(number, "a quoted value is not closed (an odd number of unescaped double quotes)")
             return
         match = _DEFINITION.match(text)
         if match is None:

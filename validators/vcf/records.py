@@ -23,6 +23,7 @@ from validators.vcf.rules import (
     DUPLICATE_INFO_KEY,
     DUPLICATE_RECORD,
     FLAG_WITH_VALUE,
+    FORMAT_KEYS,
     GENOTYPE_ALLELE,
     INTERLEAVED,
     POSITION,
@@ -35,7 +36,15 @@ from validators.vcf.rules import (
     VALUE_NUMBER,
     VALUE_TYPE,
 )
-from validators.vcf.values import ascii_digits, expected_count, info_pattern, is_float, sample_pattern, type_ok
+from validators.vcf.values import (
+    MAX_VALUES,
+    ascii_digits,
+    expected_count,
+    info_pattern,
+    is_float,
+    sample_pattern,
+    type_ok,
+)
 
 _REF = re.compile(r"[ACGTNacgtn]+")
 _ALT = re.compile(r"[ACGTNacgtn]+|\*|<[^<>,]+>|\.[ACGTNacgtn]+|[ACGTNacgtn]+\.|.*[\[\]].*")
@@ -53,6 +62,8 @@ class RecordChecker:
         # What each key means: the header's definitions over the specification's reserved keys.
         self.info_defs: dict[str, tuple[str, str]] = {}
         self.format_defs: dict[str, tuple[str, str]] = {}
+        self._format_problems: dict[str, str | None] = {}  # per distinct FORMAT string
+        self.chroms: dict[str, None] = {}  # the contigs with records, in order (an index must name these)
 
     def _info_pattern(self, key: str, n_alt: int) -> re.Pattern[str] | None:
         cache_key = (key, n_alt)
@@ -111,6 +122,7 @@ class RecordChecker:
                 if chrom_now is not None:
                     finished.add(chrom_now)
                 chrom_now, last_pos, same_pos = chrom, 0, set()
+                self.chroms[chrom] = None
             position = self._position(number, pos_text, chrom)
             if position is not None:
                 if position < last_pos:
@@ -218,7 +230,7 @@ class RecordChecker:
                     kind=kind,
                     key=key,
                     found=len(values),
-                    expected=f"{expected} (Number={count})",
+                    expected=f"{expected if expected <= MAX_VALUES else 'more than any line holds'} (Number={count})",
                 )
             )
         for value in values:
@@ -257,7 +269,24 @@ class RecordChecker:
                 continue
             self._check_values(number, "INFO", key, value.split(","), definition, n_alt, None)
 
+    def _format_problem(self, format_text: str) -> str | None:
+        if format_text not in self._format_problems:
+            keys = format_text.split(":")
+            problem = None
+            if "" in keys:
+                problem = "has an empty key"
+            elif len(set(keys)) != len(keys):
+                problem = "names a key more than once"
+            elif "GT" in keys[1:]:
+                problem = "has GT after other keys; it must come first"
+            self._format_problems[format_text] = problem
+        return self._format_problems[format_text]
+
     def _samples(self, number: int, fields: list[str], n_alt: int) -> None:
+        problem = self._format_problem(fields[8])
+        if problem is not None:
+            where = self.at(number, self._col(fields, 8))
+            self.out.add(FORMAT_KEYS.finding(self.display, where, value=fields[8], problem=problem))
         fast = self._sample_pattern(fields[8], n_alt)
         if fast is not None and all(fast.fullmatch(column) for column in fields[9:]):
             return

@@ -1,4 +1,4 @@
-"""The VCF rules (OMX501-OMX524), declared apart from the checks because there are many of them."""
+"""The VCF rules (OMX501-OMX530), declared apart from the checks because there are many of them."""
 
 from __future__ import annotations
 
@@ -290,10 +290,46 @@ NO_FINAL_NEWLINE = Rule(
     "...\tPASS\t.<end of file>",
     "...\tPASS\t.\n<end of file>",
 )
+FORMAT_KEYS = Rule(
+    "OMX528",
+    "vcf-format-keys",
+    Severity.ERROR,
+    "Malformed FORMAT column",
+    "FORMAT {value!r} {problem}",
+    "FORMAT is a colon-separated list of distinct keys, GT first when present (VCF 4.3 section 1.6.2). htslib "
+    "reads a genotype that is not first, or a key given twice, without a word, and tools that look for GT first "
+    "read the wrong field.",
+    "DP:GT\t5:0/1",
+    "GT:DP\t0/1:5",
+)
+INDEX_MISMATCH = Rule(
+    "OMX529",
+    "vcf-index-mismatch",
+    Severity.ERROR,
+    "Index does not belong to the data file",
+    "index {index} {problem}",
+    "A .tbi or .csi beside a VCF is used for every region query. One that cannot be read, names other contigs, "
+    "or points at offsets where the records are not (an index of another file, or of an earlier version of this "
+    "one) makes queries fail or return the wrong records. Re-index with `tabix -f -p vcf`.",
+    "sample.vcf.gz with the .tbi of another file",
+    "tabix -f -p vcf sample.vcf.gz",
+)
+TOO_MANY_ERRORS = Rule(
+    "OMX530",
+    "vcf-too-many-errors",
+    Severity.WARNING,
+    "Reading stopped after too many errors",
+    "reading stopped at line {line} after {errors} errors; the rest of the file was not checked",
+    "A file this broken fails whatever the rest holds, and reading on would only count more of the same: a "
+    "decompression bomb of one record repeated (a few MB inflating to gigabytes) would keep the check busy for "
+    "hours. Fix what is reported and check again.",
+    "a 4 MB .vcf.gz holding 4 GB of one record repeated",
+    "each variant once",
+)
 
 RULES: tuple[Rule, ...] = (
     FILEFORMAT, HEADER_LINE, DUPLICATE_SAMPLE, UNDECLARED_CONTIG, UNDECLARED_KEY, VALUE_TYPE, VALUE_NUMBER,
     POSITION, BASES, ALT_EQUALS_REF, QUAL, UNSORTED, INTERLEAVED, DUPLICATE_RECORD, GENOTYPE_ALLELE,
     COLUMN_COUNT, HTSLIB_MESSAGE, NOT_BGZF, TRUNCATED, STALE_INDEX, FLAG_WITH_VALUE, META_LINE, STRAY_LINE,
-    COMPRESSION_NAME, RECORD_ID, DUPLICATE_INFO_KEY, NO_FINAL_NEWLINE,
+    COMPRESSION_NAME, RECORD_ID, DUPLICATE_INFO_KEY, NO_FINAL_NEWLINE, FORMAT_KEYS, INDEX_MISMATCH, TOO_MANY_ERRORS,
 )  # fmt: skip

@@ -6,7 +6,6 @@ The regexes are the line pass's fast path: a value they accept has no finding, s
 
 from __future__ import annotations
 
-import math
 import re
 
 # The VCF Float grammar (4.3 section 1.3): decimal or exponent notation, or INF, INFINITY, NAN in any case. ASCII
@@ -14,8 +13,11 @@ import re
 _FLOAT = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?(?i:inf(?:inity)?|nan)"
 _FLOAT_TEST = re.compile(_FLOAT)
 _INTEGER = re.compile(r"[+-]?[0-9]+")
+# VCF Integers are 32-bit and signed, the lowest eight values reserved (4.3 section 1.3): htslib reads anything
+# outside as missing, without a word.
+INTEGER_MIN, INTEGER_MAX = -(2**31) + 8, 2**31 - 1
 _SCALAR = {
-    "Integer": r"[+-]?[0-9]+",
+    "Integer": r"[+-]?[0-9]{1,9}",  # always in range; longer ones go to the exact check
     "Float": _FLOAT,
     "Character": r"[^,]",
     "String": r"[^,]*",
@@ -36,7 +38,7 @@ def type_ok(value: str, type_: str) -> bool:
     if value == ".":
         return True
     if type_ == "Integer":
-        return bool(_INTEGER.fullmatch(value))
+        return bool(_INTEGER.fullmatch(value)) and len(value) <= 11 and INTEGER_MIN <= int(value) <= INTEGER_MAX
     if type_ == "Float":
         return is_float(value)
     if type_ == "Character":
@@ -44,9 +46,21 @@ def type_ok(value: str, type_: str) -> bool:
     return True
 
 
-# Beyond these, the Number=G count (combinations of alleles) is astronomically large: it is not checked.
-MAX_PLOIDY = 16
-MAX_G_ALLELES = 255
+# More values than a line holds (a line is at most 64 MiB, a value and its comma at least two bytes): a Number=G
+# count past this (combinations of alleles, astronomically many for a high ploidy) is met by no record.
+MAX_VALUES = 32 * 1024 * 1024
+MAX_FAST_COUNT = 10_000  # a fixed count past this gets no compiled accept test
+
+
+def genotype_count(n_alt: int, ploidy: int) -> int:
+    """The Number=G count, C(n_alt + ploidy, ploidy), or MAX_VALUES + 1 once it is past what any line holds:
+    built one factor at a time, so a ploidy of 100,000 over 3,000 alleles stops after a few steps."""
+    total, count = n_alt + ploidy, 1
+    for step in range(1, min(n_alt, ploidy) + 1):
+        count = count * (total - step + 1) // step
+        if count > MAX_VALUES:
+            return MAX_VALUES + 1
+    return count
 
 
 def expected_count(number: str, n_alt: int, ploidy: int | None) -> int | None:
@@ -57,8 +71,8 @@ def expected_count(number: str, n_alt: int, ploidy: int | None) -> int | None:
         return n_alt
     if number == "R":
         return n_alt + 1
-    if number == "G" and ploidy is not None and ploidy <= MAX_PLOIDY and n_alt <= MAX_G_ALLELES:
-        return math.comb(n_alt + ploidy, ploidy)
+    if number == "G" and ploidy is not None:
+        return genotype_count(n_alt, ploidy)
     return None
 
 
@@ -72,7 +86,7 @@ def value_pattern(definition: tuple[str, str], n_alt: int, ploidy: int | None) -
     expected = expected_count(count, n_alt, ploidy)
     if expected is None:
         return None if count == "G" else f"{item}(?:,{item})*"
-    if expected == 0:
+    if expected == 0 or expected > MAX_FAST_COUNT:
         return None
     return f"\\.|{item}" + (f"(?:,{item}){{{expected - 1}}}" if expected > 1 else "")
 
