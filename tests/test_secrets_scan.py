@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import logging
 import pickle
 import tempfile
@@ -324,3 +325,32 @@ def test_a_malformed_template_from_the_server_is_a_clear_error_and_is_not_cached
         assert "Traceback" not in captured.err and "internal error" not in captured.err
     cached = list((isolated_state / "cache" / "templates").glob("*.json"))
     assert [p for p in cached if "files" in p.read_text()] == [], "a malformed template was cached"
+
+
+# ----------------------------------------------------------------------------------------------- report replay
+
+
+def test_a_report_made_before_the_atlas_schema_changed_on_polly_is_not_replayed(world, isolated_state):
+    """The gate's own rules (signature, run block, per-file sha256) are tested in test_gate_trust.py and
+    test_gate_cli.py; here the run configuration changes on the server: the atlas's schema is edited between
+    `omix validate` and `omix add --report`, so the report no longer stands in for validating."""
+    world.run("validate", "--atlas", world.repo, *world.remote, *world.folders, "--scope", "file", "--format", "json",
+              "-o", "r.json")  # fmt: skip
+    edited = json.loads(json.dumps(FILES_SCHEMA))
+    edited["data"]["attributes"]["schema"]["all"]["all"].pop("year")
+    world.server.state.repos[world.repo].schemas["files"] = edited
+    for entry in (isolated_state / "cache" / "templates").glob("*.json"):
+        entry.unlink()  # past its time to live: revalidated, and the server now has another schema
+    world.run("add", "--atlas", world.repo, *world.folders, "--report", "r.json", *world.remote,
+              codes=(0, 1), says="was made under another run configuration")  # fmt: skip
+
+
+def test_a_report_is_not_replayed_for_other_bytes_through_polly(world):
+    world.run("validate", "--atlas", world.repo, *world.remote, *world.folders, "--scope", "file", "--format", "json",
+              "-o", "r.json")  # fmt: skip
+    data = world.work / "data" / "GSE1_GPL1.gct"
+    data.write_text(data.read_text().replace("\t7\t", "\t70\t"), encoding="utf-8")
+    world.run("add", "--atlas", world.repo, *world.folders, "--report", "r.json", *world.remote,
+              says="changed (or is new) since report")  # fmt: skip
+    stored = world.server.state.s3().get_object(Bucket=BUCKET, Key=f"atlas_{world.repo}/data/GSE1_GPL1.gct")
+    assert stored["Body"].read() == data.read_bytes()  # what went up is what was validated just now
