@@ -46,6 +46,7 @@ from validators.vcf.values import (
     type_ok,
 )
 
+BITS = {"Integer": " (32-bit, signed)", "Float": " (32-bit: at most about 3.4e38)"}
 _REF = re.compile(r"[ACGTNacgtn]+")
 _ALT = re.compile(r"[ACGTNacgtn]+|\*|<[^<>,]+>|\.[ACGTNacgtn]+|[ACGTNacgtn]+\.|.*[\[\]].*")
 
@@ -241,8 +242,8 @@ class RecordChecker:
                         self.at(number),
                         kind=kind,
                         key=key,
-                        value=value,
-                        expected=f"a{'n' if type_[0] in 'AEIOU' else ''} {type_}",
+                        value=value if len(value) <= 40 else f"{value[:20]}... ({len(value)} characters)",
+                        expected=f"a{'n' if type_[0] in 'AEIOU' else ''} {type_}{BITS.get(type_, '')}",
                     )
                 )
                 break

@@ -16,9 +16,13 @@ _INTEGER = re.compile(r"[+-]?[0-9]+")
 # VCF Integers are 32-bit and signed, the lowest eight values reserved (4.3 section 1.3): htslib reads anything
 # outside as missing, without a word.
 INTEGER_MIN, INTEGER_MAX = -(2**31) + 8, 2**31 - 1
+# VCF Floats are 32-bit: a finite literal past FLOAT32_MAX is stored as infinity by htslib, without a word.
+FLOAT32_MAX = 3.4028234663852886e38
+# Floats that are always in range: up to 28 digits and an exponent up to +9; the rest go to the exact check.
+_FAST_FLOAT = r"[+-]?(?:[0-9]{1,28}(?:\.[0-9]*)?|\.[0-9]+)(?:[eE](?:-[0-9]{1,3}|\+?[0-9]))?|[+-]?(?i:inf(?:inity)?|nan)"
 _SCALAR = {
     "Integer": r"[+-]?[0-9]{1,9}",  # always in range; longer ones go to the exact check
-    "Float": _FLOAT,
+    "Float": _FAST_FLOAT,
     "Character": r"[^,]",
     "String": r"[^,]*",
 }
@@ -39,8 +43,8 @@ def type_ok(value: str, type_: str) -> bool:
         return True
     if type_ == "Integer":
         return bool(_INTEGER.fullmatch(value)) and len(value) <= 11 and INTEGER_MIN <= int(value) <= INTEGER_MAX
-    if type_ == "Float":
-        return is_float(value)
+    if type_ == "Float":  # infinity and NaN spelled out (each holds an "n", no number does) are Floats
+        return is_float(value) and (abs(float(value)) <= FLOAT32_MAX or "n" in value.lower())
     if type_ == "Character":
         return len(value) == 1
     return True
