@@ -17,7 +17,8 @@ from pathlib import Path
 from omix_ingest.atlas.staging import CHUNK
 
 DATABASE = "atlas.sqlite3"
-OWN_FILES = frozenset({DATABASE, f"{DATABASE}-wal", f"{DATABASE}-shm", "objects", "staging"})
+# What the tool keeps in a data directory ("polly-pending": unconfirmed Polly ingestions, polly/pending.py).
+OWN_FILES = frozenset({DATABASE, f"{DATABASE}-wal", f"{DATABASE}-shm", "objects", "staging", "polly-pending"})
 
 
 def _sha256(path: Path) -> str:

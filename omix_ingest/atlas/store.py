@@ -16,6 +16,7 @@ import errno
 import os
 import shutil
 import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +89,7 @@ CREATE TABLE IF NOT EXISTS events (
 """
 
 BUSY_TIMEOUT_SECONDS = 120.0
+LEGACY_GRACE_SECONDS = 3600.0
 
 
 def now() -> str:
@@ -207,10 +209,15 @@ class LocalStore:
     def _recover(self) -> None:
         """Finish what killed writers left: clear abandoned staging areas (withdrawing objects they linked but
         never committed) and mark their runs interrupted, saying what of each run is in the atlas."""
-        if not self._stale_runs() and not abandoned(self.staging_root):
+        legacy = list(self.objects.glob(".incoming-*"))  # copies of versions before staging areas, never referenced
+        if not self._stale_runs() and not abandoned(self.staging_root) and not legacy:
             return
         with self.transaction() as db:
             recover(self.staging_root, self.objects, lambda: integrity.referenced_objects(db))
+            for path in legacy:
+                with contextlib.suppress(OSError):
+                    if path.stat().st_mtime < time.time() - LEGACY_GRACE_SECONDS:  # an older version may still run
+                        path.unlink()
             db.executemany(
                 "UPDATE runs SET status = 'interrupted', finished = ?, summary = ? WHERE id = ?",
                 [(now(), interrupted_summary(db, run_id), run_id) for run_id in self._stale_runs()],
