@@ -212,6 +212,9 @@ def classify(root: Path, inputs: Inputs, ids: set[str], tally: Tally, label: str
     """Each dataset fully in (a submitted pair, files checked by `problems`) or fully out; none twice."""
     db = sqlite3.connect(root / "atlas.sqlite3", timeout=120)
     try:
+        if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'dataset_versions'").fetchone():
+            tally.datasets_out += len(ids)  # killed while the database was being created
+            return
         rows = db.execute("SELECT dataset_id, metadata_sha256, data_sha256 FROM datasets WHERE atlas = ?", (ATLAS,))
         seen = Counter[str]()
         for dataset_id, meta, data in rows:

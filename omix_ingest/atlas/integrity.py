@@ -64,6 +64,11 @@ def problems(root: Path, *, settled: bool = True) -> list[str]:
         db.row_factory = sqlite3.Row
         found = [r[0] for r in db.execute("PRAGMA integrity_check") if r[0] != "ok"]
         found += [f"foreign key broken in {r[0]}" for r in db.execute("PRAGMA foreign_key_check")]
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not {"datasets", "dataset_versions"} <= tables:  # killed while creating it: the next open finishes
+            objects, strays = stored_objects(root / "objects")
+            found += [f"{path.relative_to(root)} is in the store but is not an object" for path in strays]
+            return found + [f"object {sha} is not referenced (no datasets table yet)" for sha in objects]
         found += [
             f"{r['atlas']}/{r['dataset_id']} appears {r['n']} times"
             for r in db.execute(
