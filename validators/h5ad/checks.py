@@ -17,8 +17,8 @@ from validators.core.context import ValidationContext
 from validators.core.hdf5 import HDF5_READ_ERROR, unsafe_paths, walk
 from validators.core.model import Finding, Severity
 from validators.h5ad.dataframes import DataframeCheck
-from validators.h5ad.elements import H5adFile, text
-from validators.h5ad.matrix import MatrixCheck
+from validators.h5ad.elements import H5adFile, attribute, shown, text
+from validators.h5ad.matrix import MatrixCheck, sparse_shape
 from validators.h5ad.rules import (
     ANNDATA_READ,
     DATAFRAME,
@@ -60,16 +60,22 @@ class H5adCheck:
     def run(self) -> None:
         link_findings: list[Finding] = []
         # One walk of the whole file: links leaving it, and every element that declares an encoding.
-        encoded = [path for path, obj in walk(self.file, self.display, link_findings) if _declares_encoding(obj)]
+        walked = self._guarded(
+            "/", lambda: [p for p, obj in walk(self.file, self.display, link_findings) if _declares_encoding(obj)]
+        )
         for finding in link_findings:
             self.out.add(finding)
         self.h5.unsafe = unsafe_paths(link_findings)
-        if self.unsafe & {"obs", "var", "X"} or not self._guarded("/", self._root):
+        if walked is None or any(self.h5.blocked(name) for name in ("obs", "var", "X")):
+            return
+        encoded = walked
+        if not self._guarded("/", self._root):
             return
         obs_columns = self._guarded("obs", self.frames.dataframe, "obs")
         var_columns = self._guarded("var", self.frames.dataframe, "var")
         self.n_obs = obs_columns[0] if obs_columns else None
         self.n_vars = var_columns[0] if var_columns else None
+        self._empty()
         self._guarded("X", self._matrix, "X", (self.n_obs, self.n_vars), counts=False)
         for name in self._guarded("layers", self.h5.members, "layers") or []:
             counts = any(hint in name.lower() for hint in COUNT_LAYER_HINTS)
@@ -83,7 +89,7 @@ class H5adCheck:
         for axis, length in (("obsp", self.n_obs), ("varp", self.n_vars)):
             for name in self._guarded(axis, self.h5.members, axis) or []:
                 self._guarded(f"{axis}/{name}", self._matrix, f"{axis}/{name}", (length, length), counts=False)
-        if "uns" in self.file and "uns" not in self.unsafe:
+        if "uns" not in self.unsafe and "uns" in self.file:  # checked level by level, refused links skipped there
             self._guarded("uns", self._uns, self.file["uns"], "uns", 1)
         self._guarded("/", self.h5.remaining_encodings, encoded)
         if obs_columns and not self._has_errors():
@@ -95,9 +101,15 @@ class H5adCheck:
         """Run one section; HDF5 storage errors (corrupt headers, missing filters) become OMX913, not a crash."""
         try:
             return check(*args, **kwargs)
-        except (OSError, KeyError, ValueError, RuntimeError) as exc:
+        except (OSError, KeyError, ValueError, RuntimeError, TypeError, IndexError, OverflowError) as exc:
             self.out.add(HDF5_READ_ERROR.finding(self.display, self.at(path), name=path, detail=str(exc)))
             return None
+
+    def _empty(self) -> None:
+        """A file without cells or without genes holds no expression data to ingest (AnnData allows it)."""
+        empty = [f"{axis} has 0 rows" for axis, n in (("obs", self.n_obs), ("var", self.n_vars)) if n == 0]
+        if empty:
+            self.add(MISSING_ELEMENT, "/", problem=f"{' and '.join(empty)}: there is no expression data to ingest")
 
     def _has_errors(self) -> bool:
         return any(f.severity >= Severity.ERROR for f in self.out.kept)
@@ -107,15 +119,15 @@ class H5adCheck:
     def _root(self) -> bool:
         import h5py
 
-        etype = text(self.file.attrs.get("encoding-type"))
+        etype = text(attribute(self.file, "encoding-type"))
         if self.h5.legacy:
             self.out.add(LEGACY.finding(self.display, self.at("/")))
         if etype is not None and etype != "anndata":
-            self.add(ENCODING, "/", problem=f"the root is encoded as {etype!r}, not anndata")
+            self.add(ENCODING, "/", problem=f"the root is encoded as {shown(etype)}, not anndata")
         missing = [name for name in ("obs", "var", "X") if name not in self.file]
         if missing:
             found = ", ".join(sorted(self.file)) or "nothing"
-            if "matrix" in self.file:
+            if not self.h5.blocked("matrix") and "matrix" in self.file:
                 problem = "this is a 10x CellRanger .h5 file (it has /matrix), not AnnData: convert it to h5ad"
             else:
                 parts = []
@@ -138,9 +150,9 @@ class H5adCheck:
     def _matrix(self, path: str, expected: tuple[int | None, int | None], *, counts: bool) -> None:
         import h5py
 
-        if path not in self.file or path in self.unsafe:
+        obj = self.h5.get(path)
+        if obj is None:
             return
-        obj = self.file[path]
         etype = self.h5.encoding(obj, path)
         if path == "X":
             self.matrix_kind = f"dense {obj.dtype}" if isinstance(obj, h5py.Dataset) else etype
@@ -154,6 +166,8 @@ class H5adCheck:
     def _raw(self) -> None:
         import h5py
 
+        if self.h5.blocked("raw") or self.h5.blocked("raw.X"):
+            return
         if "raw" not in self.file:
             if self.h5.legacy and "raw.X" in self.file:  # anndata < 0.7: raw.X, raw.var at the root
                 raw_var = self.frames.dataframe("raw.var") if "raw.var" in self.file else None
@@ -164,7 +178,7 @@ class H5adCheck:
             self.add(ENCODING, "raw", problem="expected a group")
             return
         self.h5.encoding(raw, "raw", expected=("raw",), required=False)
-        raw_var = self.frames.dataframe("raw/var") if isinstance(raw.get("var"), h5py.Group) else None
+        raw_var = self.frames.dataframe("raw/var") if isinstance(self.h5.get("raw/var"), h5py.Group) else None
         n_raw_vars = raw_var[0] if raw_var else None
         if "X" not in raw:
             self.add(MISSING_ELEMENT, "raw", problem="raw has no X")
@@ -180,7 +194,8 @@ class H5adCheck:
             frame = self.frames.dataframe(path)
             rows = frame[0] if frame else None
         elif etype in SPARSE:
-            rows = int(np.asarray(obj.attrs.get("shape", (0,)))[0])
+            shape = sparse_shape(obj.attrs.get("shape"))
+            rows = shape[0] if isinstance(shape, tuple) else None
         elif isinstance(obj, h5py.Dataset):
             rows = obj.shape[0] if obj.shape else None
         else:
@@ -198,7 +213,7 @@ class H5adCheck:
             return
         for name in group:
             child_path = f"{path}/{name}"
-            if child_path in self.unsafe:
+            if child_path in self.unsafe:  # checked level by level: a refused link deeper down is skipped there
                 continue
             child = group[name]
             if isinstance(child, h5py.Group):

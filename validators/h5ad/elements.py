@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from validators.core.capped import CappedFindings
+from validators.core.hdf5 import blocked
 from validators.core.model import Location, Rule
 from validators.h5ad.rules import ENCODING, NEWER_ENCODING
 
@@ -39,6 +42,23 @@ def text(value: Any) -> str | None:
     return str(value)
 
 
+def shown(value: str, limit: int = 80) -> str:
+    """A value as a message quotes it: repr, cut to `limit` characters (an attribute can hold megabytes)."""
+    return repr(value) if len(value) <= limit else f"{value[:limit]!r}... ({len(value):,} characters)"
+
+
+def attribute(obj: Any, key: str) -> Any:
+    """An attribute's value, or None when it is missing. Text that h5py cannot decode is read again as raw bytes
+    (which `text` decodes with replacement characters); storage errors propagate, to become OMX913."""
+    try:
+        return obj.attrs.get(key)
+    except (UnicodeDecodeError, TypeError):
+        raw = obj.attrs.get_id(key)
+        data = np.empty(raw.shape or (), dtype=raw.dtype)
+        raw.read(data)
+        return data[()] if data.shape == () else data
+
+
 def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(p) if p.isdigit() else 0 for p in version.split("."))
 
@@ -51,8 +71,21 @@ class H5adFile:
         self.out = CappedFindings()
         self.unsafe: set[str] = set()
         self.checked: set[str] = set()  # paths whose encoding was checked (`remaining_encodings` does the rest)
-        # anndata < 0.8 wrote no encoding attributes; such files are checked by their legacy layout instead.
-        self.legacy = handle.attrs.get("encoding-type") is None
+        # anndata < 0.8 wrote no encoding attribute on the root; such files are checked by their legacy layout.
+        self.legacy = attribute(handle, "encoding-type") is None
+
+    def blocked(self, path: str) -> bool:
+        """Whether reading `path` would reach a link or object the walk refused (see `core.hdf5.blocked`)."""
+        return blocked(path, self.unsafe)
+
+    def get(self, path: str) -> Any:
+        """The element at `path`, or None when it is missing or must not be read."""
+        if self.blocked(path):
+            return None
+        try:
+            return self.file.get(path)
+        except (OSError, KeyError, ValueError, RuntimeError):
+            return None
 
     def at(self, path: str) -> Location:
         return Location(pointer=path)
@@ -65,10 +98,10 @@ class H5adFile:
         import h5py
 
         self.checked.add(path)
-        etype = text(obj.attrs.get("encoding-type"))
-        version = text(obj.attrs.get("encoding-version"))
+        etype = text(attribute(obj, "encoding-type"))
+        version = text(attribute(obj, "encoding-version"))
         if etype is None:
-            legacy_sparse = text(obj.attrs.get("h5sparse_format"))
+            legacy_sparse = text(attribute(obj, "h5sparse_format"))
             if self.legacy and legacy_sparse in ("csr", "csc"):
                 return f"{legacy_sparse}_matrix"
             if required and not self.legacy:
@@ -76,7 +109,7 @@ class H5adFile:
             return None
         known = ENCODINGS.get(etype)
         if known is None:
-            self.add(ENCODING, path, problem=f"unknown encoding-type {etype!r}")
+            self.add(ENCODING, path, problem=f"unknown encoding-type {shown(etype)}")
             return None
         kind, versions = known
         actual_kind = "group" if isinstance(obj, h5py.Group) else "dataset"
@@ -87,9 +120,9 @@ class H5adFile:
             self.add(ENCODING, path, problem=f"{etype} without an encoding-version attribute")
         elif version not in versions:
             if _version_key(version) > _version_key(versions[-1]):
-                self.add(NEWER_ENCODING, path, type=etype, version=version, known=", ".join(versions))
+                self.add(NEWER_ENCODING, path, type=etype, version=version[:80], known=", ".join(versions))
             else:
-                self.add(ENCODING, path, problem=f"unknown {etype} version {version!r}")
+                self.add(ENCODING, path, problem=f"unknown {etype} version {shown(version)}")
         if expected and etype not in expected:
             self.add(ENCODING, path, problem=f"expected {' or '.join(expected)}, found {etype}")
         return etype
@@ -97,15 +130,15 @@ class H5adFile:
     def members(self, path: str) -> list[str]:
         import h5py
 
-        group = self.file.get(path)
-        if group is None or path in self.unsafe:
+        group = self.get(path)
+        if group is None:
             return []
         if not isinstance(group, h5py.Group):
             if not (self.legacy and isinstance(group, h5py.Dataset) and group.dtype.names is not None):
                 self.add(ENCODING, path, problem="expected a group (a dict of elements)")
             return []  # anndata < 0.7 stored obsm/varm as one record array: `legacy_mapping` checks it
         self.encoding(group, path, expected=("dict",), required=False)
-        return [n for n in group if f"{path}/{n}" not in self.unsafe]
+        return [n for n in group if not self.blocked(f"{path}/{n}")]
 
     def remaining_encodings(self, encoded: list[str]) -> None:
         """Every other element that declares an encoding (`encoded`: their paths, from the file's one walk), such

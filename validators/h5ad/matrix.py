@@ -63,6 +63,25 @@ class ValueStats:
         self.zeros += values.size - nonzero
 
 
+def sparse_shape(declared: Any) -> tuple[int, int] | str:
+    """A sparse matrix's shape attribute as two whole non-negative numbers, or what is wrong with it."""
+    if declared is None:
+        return "the shape attribute is missing"
+    values = np.asarray(declared)
+    if values.ndim != 1 or values.size != 2:
+        return f"the shape attribute must hold two numbers, found {_brief(values)}"
+    if values.dtype.kind not in "iuf" or (values.dtype.kind == "f" and not np.isfinite(values).all()):
+        return f"the shape attribute must hold two whole numbers, found {_brief(values)}"
+    if (values < 0).any() or (values != np.floor(values)).any() or (values >= 2**63).any():
+        return f"the shape attribute must hold two whole non-negative numbers, found {_brief(values)}"
+    return int(values[0]), int(values[1])
+
+
+def _brief(values: np.ndarray) -> str:
+    shown = np.array2string(values.ravel()[:4], threshold=4)
+    return shown if len(shown) <= 60 else f"{shown[:60]}..."
+
+
 class MatrixCheck:
     def __init__(self, display: str, out: CappedFindings) -> None:
         self.display, self.out = display, out
@@ -121,14 +140,10 @@ class MatrixCheck:
                 )
                 return
             parts[name] = member
-        declared = group.attrs.get("shape", group.attrs.get("h5sparse_shape", ()))  # the latter: anndata < 0.8
-        shape = tuple(int(x) for x in np.asarray(declared).ravel())
-        if len(shape) != 2:
-            self.out.add(
-                SPARSE_STRUCTURE.finding(
-                    self.display, self.at(path), path=path, problem="the shape attribute is missing or not 2-D"
-                )
-            )
+        declared = group.attrs.get("shape", group.attrs.get("h5sparse_shape"))  # the latter: anndata < 0.8
+        shape = sparse_shape(declared)
+        if isinstance(shape, str):
+            self.out.add(SPARSE_STRUCTURE.finding(self.display, self.at(path), path=path, problem=shape))
             return
         if any(e is not None and s != e for s, e in zip(shape, expected, strict=True)):
             shown = tuple("?" if e is None else e for e in expected)

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from validators.core.context import Fact, ValidationContext
+from validators.core.hdf5 import HDF5_READ_ERROR, open_hdf5
 from validators.core.hdf5 import RULES as HDF5_RULES
-from validators.core.hdf5 import open_hdf5
-from validators.core.model import Finding, Rule
+from validators.core.model import Finding, Location, Rule
 from validators.h5ad.rules import RULES
 
 
@@ -33,7 +33,11 @@ class H5adValidator:
         if handle is None:
             return
         with handle:
-            check = H5adCheck(handle, display, ctx)
+            try:
+                check = H5adCheck(handle, display, ctx)
+            except (OSError, KeyError, ValueError, RuntimeError) as exc:  # the root itself cannot be read
+                yield HDF5_READ_ERROR.finding(display, Location(pointer="/"), name="/", detail=str(exc))
+                return
             check.run()
             if check.n_obs is not None:
                 yield Fact("n_obs", check.n_obs)
