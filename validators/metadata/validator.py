@@ -54,7 +54,7 @@ class MetadataValidator:
         for finding in findings:
             out.add(finding)
         if document is not None:
-            for item in check_document(document, display, ctx):
+            for item in check_document(document, display, ctx, out):
                 if isinstance(item, Fact):
                     yield item
                 else:
@@ -62,8 +62,11 @@ class MetadataValidator:
         yield from out
 
 
-def check_document(document: jsonread.JsonDocument, display: str, ctx: ValidationContext) -> Iterator[Finding | Fact]:
-    """Every check on a parsed metadata object; `display` is its file name (its stem is the expected dataset id)."""
+def check_document(
+    document: jsonread.JsonDocument, display: str, ctx: ValidationContext, out: CappedFindings | None = None
+) -> Iterator[Finding | Fact]:
+    """Every check on a parsed metadata object; `display` is its file name (its stem is the expected dataset id).
+    With `out`, value findings go straight there (see `ValueChecker.check`)."""
     doc = document.value
     if isinstance(doc.get("dataset_id"), str):
         yield Fact("dataset_id", doc["dataset_id"])
@@ -74,11 +77,17 @@ def check_document(document: jsonread.JsonDocument, display: str, ctx: Validatio
         return
     yield from _consistency_facts(doc, ctx)
     scope = ctx.scope or index_block.validation_check(doc)["scope"]
-    yield from template_findings(doc, display, document.locate, ctx, with_values=scope == "advanced")
+    yield from template_findings(doc, display, document.locate, ctx, with_values=scope == "advanced", out=out)
 
 
 def template_findings(
-    doc: dict[str, Any], display: str, locate: Callable[..., Location], ctx: ValidationContext, *, with_values: bool
+    doc: dict[str, Any],
+    display: str,
+    locate: Callable[..., Location],
+    ctx: ValidationContext,
+    *,
+    with_values: bool,
+    out: CappedFindings | None = None,
 ) -> list[Finding]:
     """Conformance (OMX1xx) and, `with_values`, value-rule (OMX2xx) findings, by the cheapest path that reports
     exactly what full diagnosis would (tests hold the paths equal):
@@ -91,17 +100,17 @@ def template_findings(
         return []
     checker = value_checker(ctx) if with_values else None
     if accept_test(ctx).is_valid(doc):
-        return checker.check(doc, display, locate, accepted=True) if checker is not None else []
+        return checker.check(doc, display, locate, accepted=True, out=out) if checker is not None else []
     if lenient_structure_test(ctx).is_valid(doc):
         findings = compiled.check_keys(doc, display, locate)
         if checker is None:
             return findings
         if lenient_accept_test(ctx).is_valid(doc):
             foreign = [k for k in doc if k not in compiled.allowed and k != INDEX_KEY]
-            return findings + checker.check(doc, display, locate, accepted=True, unchecked_keys=foreign)
-        return findings + checker.check(doc, display, locate, accepted=False)
+            return findings + checker.check(doc, display, locate, accepted=True, unchecked_keys=foreign, out=out)
+        return findings + checker.check(doc, display, locate, accepted=False, out=out)
     findings = compiled.diagnose(doc, display, locate)
-    return findings + (checker.check(doc, display, locate, accepted=False) if checker is not None else [])
+    return findings + (checker.check(doc, display, locate, accepted=False, out=out) if checker is not None else [])
 
 
 def _consistency_facts(doc: dict[str, object], ctx: ValidationContext) -> Iterator[Fact]:

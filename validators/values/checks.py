@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from validators.core.capped import CappedFindings
 from validators.core.jsonread import pointer
 from validators.core.model import Finding, Location, Severity, replace_edit
 from validators.core.ontology_source import OntologyCatalog
@@ -29,13 +30,20 @@ from validators.values.rules import (
     RULES,
     SURROUNDING_SPACE,
 )
-from validators.values.term_findings import term_finding
+from validators.values.term_findings import term_code, term_finding
 from validators.values.terms import TermResolver
 
 __all__ = ["RULES", "FieldChecks", "ValueChecker"]
 
 # Where a JSON Pointer is in the document being checked; built only for findings.
 Locate = Callable[[str], Location]
+# Asked before a per-value finding is built: True when one more of that code is past the findings cap, which then
+# only counts it (an array of a million bad values must not cost a million located findings).
+Skip = Callable[[str], bool]
+
+
+def _never(code: str) -> bool:
+    return False
 
 
 def _number(value: Any) -> float | None:
@@ -126,38 +134,50 @@ class ValueChecker:
         *,
         accepted: bool = False,
         unchecked_keys: Sequence[str] = (),
+        out: CappedFindings | None = None,
     ) -> list[Finding]:
         """Every value finding for a document. `accepted=True` means the document passed the accept schema, which
         already enforces every rule `accept_schema` encodes; only the rest (patterns, ranges on text fields,
         cross-field rules) is then checked here, plus the string rules on `unchecked_keys`, keys the accept schema
-        did not see (fields the template does not have)."""
+        did not see (fields the template does not have). With `out`, findings go there as they are made (past its
+        cap, per-value ones are only counted, never built) and the returned list is empty."""
         findings: list[Finding] = []
+        skip = out.count_only if out is not None else _never
+        add = out.add if out is not None else findings.append
         for key in doc if not accepted else unchecked_keys:
             if key != INDEX_KEY:
-                findings.extend(self._check_strings(key, doc[key], display, locate))
+                for finding in self._check_strings(key, doc[key], display, locate, skip):
+                    add(finding)
         for checks in self.residual if accepted else self.fields:
             if checks.key in doc:
-                findings.extend(self._check_field(checks, doc[checks.key], display, locate, residual_only=accepted))
+                value = doc[checks.key]
+                for finding in self._check_field(checks, value, display, locate, skip, residual_only=accepted):
+                    add(finding)
         for cross, key_name, target_name in self.cross:
-            findings.extend(self._check_cross(cross, key_name, target_name, doc, display, locate))
+            for finding in self._check_cross(cross, key_name, target_name, doc, display, locate):
+                add(finding)
         return findings
 
-    def _check_strings(self, key: str, value: Any, display: str, locate: Locate) -> Iterator[Finding]:
+    def _check_strings(self, key: str, value: Any, display: str, locate: Locate, skip: Skip) -> Iterator[Finding]:
         for where, item in _items(key, value):
             if not isinstance(item, str):
                 continue
             if item in self.nan_like:
+                if skip(NAN_LIKE.code):
+                    continue
                 at = locate(_at(where))
                 missing = self._placeholder(key)
                 edits = replace_edit(at.pointer, missing) if missing is not None else ()
                 yield NAN_LIKE.finding(display, at, value=item, fix=self._missing_value_fix(key), edits=edits)
             elif item != item.strip():
+                if skip(SURROUNDING_SPACE.code):
+                    continue
                 at = locate(_at(where))
                 fix = f"write {json.dumps(item.strip(), ensure_ascii=False)}"
                 yield SURROUNDING_SPACE.finding(
                     display, at, value=item, fix=fix, edits=replace_edit(at.pointer, item.strip())
                 )
-            elif _INVISIBLE.search(item):
+            elif _INVISIBLE.search(item) and not skip(INVISIBLE_CHARACTERS.code):
                 yield _invisible_finding(item, display, locate(_at(where)))
 
     def _placeholder(self, key: str) -> str | None:
@@ -180,13 +200,13 @@ class ValueChecker:
         return accept.tightened(structural, self.fields, self.nan_like)
 
     def _check_field(
-        self, checks: FieldChecks, value: Any, display: str, locate: Locate, *, residual_only: bool
+        self, checks: FieldChecks, value: Any, display: str, locate: Locate, skip: Skip, *, residual_only: bool
     ) -> Iterator[Finding]:
         """The field's rules on each of its values, then on the array as a whole. `residual_only` keeps only what
         the accept schema could not check (patterns, ranges on text fields)."""
         for ptr, item in _items(checks.key, value):
             if self._applies(checks, item):
-                yield from self._check_item(checks, item, ptr, display, locate, residual_only=residual_only)
+                yield from self._check_item(checks, item, ptr, display, locate, skip, residual_only=residual_only)
         if not residual_only:
             yield from self._check_defaults_mixed(checks, value, display, locate)
 
@@ -197,18 +217,29 @@ class ValueChecker:
         return not (isinstance(item, str) and (item in checks.rule.allow or item in checks.rule.defaults))
 
     def _check_item(
-        self, checks: FieldChecks, item: Any, ptr: _Where, display: str, locate: Locate, *, residual_only: bool
+        self,
+        checks: FieldChecks,
+        item: Any,
+        ptr: _Where,
+        display: str,
+        locate: Locate,
+        skip: Skip,
+        *,
+        residual_only: bool,
     ) -> Iterator[Finding]:
         rule = checks.rule
         if checks.terms is not None and isinstance(item, str) and (not residual_only or checks.terms_in_python):
-            finding = term_finding(checks.terms, checks.rule, item, display, lambda: locate(_at(ptr)))
-            if finding is not None:
-                yield finding
-        if checks.pattern is not None and isinstance(item, str) and not checks.pattern.fullmatch(item):
+            code = term_code(checks.terms, checks.rule, item)
+            if code is not None and not skip(code):
+                finding = term_finding(checks.terms, checks.rule, item, display, lambda: locate(_at(ptr)))
+                if finding is not None:
+                    yield finding
+        mismatch = checks.pattern is not None and isinstance(item, str) and not checks.pattern.fullmatch(item)
+        if mismatch and checks.pattern is not None and not skip(PATTERN_MISMATCH.code):
             yield PATTERN_MISMATCH.finding(display, locate(_at(ptr)), value=item, pattern=checks.pattern.pattern)
         numeric_range = rule.minimum is not None or rule.maximum is not None or rule.integer
         if numeric_range and (checks.field_type == "text" or not residual_only):
-            yield from self._check_range(checks, item, ptr, display, locate)
+            yield from self._check_range(checks, item, ptr, display, locate, skip)
 
     @staticmethod
     def _check_defaults_mixed(checks: FieldChecks, value: Any, display: str, locate: Locate) -> Iterator[Finding]:
@@ -229,7 +260,7 @@ class ValueChecker:
             )
 
     def _check_range(
-        self, checks: FieldChecks, item: Any, ptr: _Where, display: str, locate: Locate
+        self, checks: FieldChecks, item: Any, ptr: _Where, display: str, locate: Locate, skip: Skip
     ) -> Iterator[Finding]:
         rule = checks.rule
         number = _number(item)
@@ -245,7 +276,7 @@ class ValueChecker:
             low = _format_bound(rule.minimum) if rule.minimum is not None else "-inf"
             high = _format_bound(rule.maximum) if rule.maximum is not None else "inf"
             problem = f"is outside {low}..{high}{allowed}"
-        if problem is not None:
+        if problem is not None and not skip(OUT_OF_RANGE.code):
             yield OUT_OF_RANGE.finding(display, locate(_at(ptr)), value=item, problem=problem)
 
     def _check_cross(

@@ -48,16 +48,23 @@ def _severity(resolver: TermResolver, rule: FieldRule, match: Match) -> str | No
     return chosen
 
 
+def term_code(resolver: TermResolver, rule: FieldRule, value: str) -> str | None:
+    """The code `term_finding` reports for a value, without building the finding (None: the value passes), so
+    that a value past the findings cap is only counted."""
+    found = resolver.resolve(value)  # memoized: asking twice costs a dict look-up
+    if found.match is Match.EXACT or _severity(resolver, rule, found.match) == "accept":
+        return None
+    return RULE_OF[found.match].code
+
+
 def term_finding(
     resolver: TermResolver, rule: FieldRule, value: str, display: str, where: Callable[[], Location]
 ) -> Finding | None:
     """The finding for one curated value, or None when it passes (or the pack accepts its kind of match)."""
+    if term_code(resolver, rule, value) is None:
+        return None
     found = resolver.resolve(value)
-    if found.match is Match.EXACT:
-        return None
     severity = _severity(resolver, rule, found.match)
-    if severity == "accept":
-        return None
     level = Severity.parse(severity) if severity else None
     location = where()
     # One right label (a case slip, a synonym or id of one term, a replaced term) is a safe automatic fix.
