@@ -85,18 +85,6 @@ def mutated(draw: st.DrawFn, texts: st.SearchStrategy[str]) -> bytes:
     return data
 
 
-@PROPERTY
-@given(mutated(gct_text()))
-def test_gct_checks_never_raise_and_locate_inside_the_file(content: bytes):
-    assert_located_inside(content, findings(GctValidator(), "GSE1_GPL1.gct", content))
-
-
-@PROPERTY
-@given(mutated(vcf_text()))
-def test_vcf_checks_never_raise_and_locate_inside_the_file(content: bytes):
-    assert_located_inside(content, findings(VcfValidator(), "GSE1_GPL1.vcf", content))
-
-
 # ------------------------------------------------------------------------------------------- valid GCT files
 
 IDS = st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.", min_size=1, max_size=12).filter(
@@ -254,6 +242,21 @@ def test_breaking_one_required_vcf_element_fails_with_its_code(text: str, part: 
 def test_a_genotype_after_other_format_keys_is_omx528(text: str):
     moved = text.replace("\tGT:DP\t", "\tDP:GT\t")
     assert "OMX528" in errors(findings(VcfValidator(), "GSE1_GPL1.vcf", moved.encode("utf-8")))
+
+
+# ------------------------------------------------------------------------------- mutated files
+
+
+@PROPERTY
+@given(mutated(st.one_of(gct_text(), valid_gct())))
+def test_gct_checks_never_raise_and_locate_inside_the_file(content: bytes):
+    assert_located_inside(content, findings(GctValidator(), "GSE1_GPL1.gct", content))
+
+
+@PROPERTY
+@given(mutated(st.one_of(vcf_text(), valid_vcf())))
+def test_vcf_checks_never_raise_and_locate_inside_the_file(content: bytes):
+    assert_located_inside(content, findings(VcfValidator(), "GSE1_GPL1.vcf", content))
 
 
 # ------------------------------------------------------------------------------ containers, by example

@@ -107,7 +107,8 @@ class HeaderParser:
             dims = dims[:expected]
         if len(dims) != expected or not all(_UINT.fullmatch(d) for d in dims):
             found = second[1][:60] if second else "end of file"
-            self.out.add(BAD_DIMENSIONS.finding(self.display, self.at(2), expected=expected, found=found))
+            where = self.at(2) if second else Location()  # a line past the end of the file is nowhere in it
+            self.out.add(BAD_DIMENSIONS.finding(self.display, where, expected=expected, found=found))
             return None
         numbers = [int(d) for d in dims]
         layout = GctLayout(version, numbers[0], numbers[1])
@@ -115,7 +116,7 @@ class HeaderParser:
             layout.row_meta, layout.col_meta = numbers[2], numbers[3]
         header = next(lines, None)
         if header is None:
-            self.out.add(BAD_HEADER.finding(self.display, self.at(3), problem="the header line is missing"))
+            self.out.add(BAD_HEADER.finding(self.display, Location(), problem="the header line is missing"))
             return None
         self._header(header[0], header[1].split("\t"), layout)
         return layout
