@@ -13,7 +13,9 @@ from typing import Any
 from validators.core.context import Fact, ValidationContext
 from validators.core.hdf5 import HDF5_READ_ERROR, open_hdf5, scan
 from validators.core.hdf5 import RULES as HDF5_RULES
+from validators.core.hdf5_text import decode_rows, name_counts
 from validators.core.model import Finding, Location, Rule, Severity
+from validators.core.unreadable import NOT_UTF8
 
 MATRIX, ROW, COL = "0/DATA/0/matrix", "0/META/ROW", "0/META/COL"
 KNOWN_VERSIONS = ("GCTX1.0",)
@@ -84,17 +86,20 @@ NON_FINITE = Rule(
 RULES: tuple[Rule, ...] = (LAYOUT, VERSION, SHAPE, IDS, METADATA_LENGTH, NON_FINITE)
 
 
-def _strings(dset: Any) -> Any:
-    import numpy as np
-
-    values = dset.asstr()[()] if dset.dtype.kind in "OS" else dset[()]
-    return np.asarray(values).ravel()
+def _version(value: Any) -> str | None:
+    """The root version attribute as text (a one-element array, as some writers store it, is read as cmapPy does)."""
+    if getattr(value, "shape", None) == (1,):
+        value = value[0]
+    if value is None:
+        return None
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    return text if len(text) <= 80 else f"{text[:80]}... ({len(text):,} characters)"
 
 
 class GctxValidator:
     name = "gctx"
     kind = "data"
-    rules: tuple[Rule, ...] = (*RULES, *HDF5_RULES)
+    rules: tuple[Rule, ...] = (*RULES, *HDF5_RULES, NOT_UTF8)
 
     def claims(self, path: Path) -> bool:
         return path.name.lower().endswith(".gctx")
@@ -109,7 +114,7 @@ class GctxValidator:
         with handle:
             try:
                 yield from self._check(handle, display, ctx)
-            except (OSError, KeyError, ValueError, RuntimeError) as exc:  # corrupt storage, missing filter
+            except (OSError, KeyError, ValueError, RuntimeError, TypeError) as exc:  # corrupt storage, missing filter
                 yield HDF5_READ_ERROR.finding(display, Location(pointer="/"), name="/", detail=str(exc))
 
     def _check(self, handle: Any, display: str, ctx: ValidationContext) -> Iterator[Finding | Fact]:
@@ -119,10 +124,10 @@ class GctxValidator:
         yield from links
         if links:
             return
-        version = handle.attrs.get("version")
-        if getattr(version, "shape", None) == (1,):  # a one-element array, as some writers store it; cmapPy reads it
-            version = version[0]
-        version = version.decode() if isinstance(version, bytes) else version
+        try:
+            version = _version(handle.attrs.get("version"))
+        except (UnicodeDecodeError, TypeError):
+            version = "(text that is not UTF-8)"
         if version not in KNOWN_VERSIONS:
             yield VERSION.finding(display, Location(pointer="/"), found=version)
         parts = {}
@@ -135,40 +140,51 @@ class GctxValidator:
                 parts[path] = obj
         if len(parts) < 3:
             return
-        matrix, row_ids, col_ids = parts[MATRIX], _strings(parts[f"{ROW}/id"]), _strings(parts[f"{COL}/id"])
-        yield Fact("n_samples", len(col_ids))
-        yield Fact("n_rows", len(row_ids))
-        if matrix.shape != (len(col_ids), len(row_ids)):
-            yield SHAPE.finding(
-                display, Location(pointer=MATRIX), shape=tuple(matrix.shape), cols=len(col_ids), rows=len(row_ids)
-            )
-        for path, ids in ((f"{ROW}/id", row_ids), (f"{COL}/id", col_ids)):
-            texts = [str(i) for i in ids]
-            duplicates = len(texts) - len(set(texts))
-            if duplicates:
-                yield IDS.finding(display, Location(pointer=path), path=path, problem=f"{duplicates} duplicate ids")
-            empty = sum(1 for t in texts if not t.strip())
-            if empty:
-                yield IDS.finding(display, Location(pointer=path), path=path, problem=f"{empty} empty ids")
+        matrix, n_rows, n_cols = parts[MATRIX], parts[f"{ROW}/id"].shape[0], parts[f"{COL}/id"].shape[0]
+        yield Fact("n_samples", n_cols)
+        yield Fact("n_rows", n_rows)
+        if matrix.shape != (n_cols, n_rows):
+            yield SHAPE.finding(display, Location(pointer=MATRIX), shape=tuple(matrix.shape), cols=n_cols, rows=n_rows)
+        for path in (f"{ROW}/id", f"{COL}/id"):
+            yield from self._ids(parts[path], path, display)
         columns: dict[str, list[Any]] = {}
-        for group_path, expected in ((ROW, len(row_ids)), (COL, len(col_ids))):
+        for group_path, expected in ((ROW, n_rows), (COL, n_cols)):
             for name, dset in handle[group_path].items():
                 if name == "id" or not isinstance(dset, h5py.Dataset):
                     continue
+                where = Location(pointer=f"{group_path}/{name}")
                 if dset.shape[:1] != (expected,):
                     found = dset.shape[0] if dset.shape else 0
                     yield METADATA_LENGTH.finding(
-                        display,
-                        Location(pointer=f"{group_path}/{name}"),
-                        path=f"{group_path}/{name}",
-                        found=found,
-                        expected=expected,
+                        display, where, path=f"{group_path}/{name}", found=found, expected=expected
                     )
+                    continue
+                values, problem = decode_rows(dset, 0, expected)
+                if problem is not None:
+                    yield NOT_UTF8.finding(display, where, detail=f"{group_path}/{name}: {problem}")
                 elif group_path == COL:
-                    columns[name] = list(_strings(dset))
+                    columns[name] = list(values)
         yield from self._values(matrix, display)
         if columns and (checker := ctx.sample_checker("gctx")) is not None:
             yield from checker.check_columns(columns, display, "column metadata", prefix=f"{COL}/")
+
+    def _ids(self, dset: Any, path: str, display: str) -> Iterator[Finding]:
+        """Ids are text (or numbers), unique and not empty; read in bounded chunks."""
+        import h5py
+
+        where = Location(pointer=path)
+        if h5py.check_string_dtype(dset.dtype) is None and dset.dtype.kind not in "iu":
+            yield IDS.finding(display, where, path=path, problem=f"ids have dtype {dset.dtype}, expected text")
+            return
+        counts = name_counts(dset)
+        if isinstance(counts, str):
+            yield NOT_UTF8.finding(display, where, detail=f"{path}: {counts}")
+            return
+        duplicates, empty = counts
+        if duplicates:
+            yield IDS.finding(display, where, path=path, problem=f"{duplicates} duplicate ids")
+        if empty:
+            yield IDS.finding(display, where, path=path, problem=f"{empty} empty ids")
 
     def _values(self, matrix: Any, display: str) -> Iterator[Finding]:
         import numpy as np
