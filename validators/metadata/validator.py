@@ -109,7 +109,7 @@ def template_findings(
             foreign = [k for k in doc if k not in compiled.allowed and k != INDEX_KEY]
             return findings + checker.check(doc, display, locate, accepted=True, unchecked_keys=foreign, out=out)
         return findings + checker.check(doc, display, locate, accepted=False, out=out)
-    findings = compiled.diagnose(doc, display, locate)
+    findings = compiled.diagnose(doc, display, locate, out)
     return findings + (checker.check(doc, display, locate, accepted=False, out=out) if checker is not None else [])
 
 
