@@ -2,7 +2,8 @@
 
 Starts the Polly emulator and moto's S3 server on 127.0.0.1, turns on seeded random faults (each request, API
 and S3, meets one with probability --p: 5xx, 429 with Retry-After, a late answer past the client's read timeout,
-a dropped connection, expired S3 credentials, "Repository Locked"; the commit step included), adds --datasets
+a dropped connection, expired S3 credentials, "Repository Locked"; and one of each at the commit step: a late
+answer, none, Locked, 503, 429), adds --datasets
 small datasets in batches of --batch through `OmixAtlas(backend="polly")`, then runs `omix status --resolve`
 with the faults off and audits the emulator's atlas and S3 bucket against what the client reported.
 

@@ -33,9 +33,6 @@ def test_a_hundred_datasets_under_random_faults_end_where_they_were_reported(emu
     plan = SoakPlan(datasets=100, batch=20, seed=11, p=0.06, delay=1.5, timeout=1.0)
     doc = bulk_doc("GSE0_GPL0")
     batches = write_datasets(tmp_path / "in", plan, doc, GCT.replace("EGFR\tna\t7\t", "EGFR\tna\tSOAK\t"))
-    # Besides the random ones, one of each fault at the commit step, so that every outcome there is met.
-    for kind in ("slow", "drop", "locked", "5xx", "429"):
-        emulator.arm(kind, count=1, path="action=commit", delay=plan.delay, retry_after=1)
     result = run_soak(emulator, repo, batches, plan)
     counts = result.counts
     assert result.defects() == {}, (counts, result.failures)

@@ -24,6 +24,8 @@ from omix_ingest.polly.emulator.server import EmulatorServer
 from omix_ingest.polly.emulator.state import BUCKET
 from omix_ingest.polly.upload import STAGING_SUFFIX
 
+COMMIT_FAULTS = ("slow", "drop", "locked", "5xx", "429")  # answered late, unanswered, refused, refused twice
+
 
 @dataclass(frozen=True)
 class SoakPlan:
@@ -31,8 +33,9 @@ class SoakPlan:
     batch: int = 50
     seed: int = 0
     p: float = 0.05  # probability of a fault on each request
-    delay: float = 1.5  # a slow answer comes this late...
-    timeout: float = 1.0  # ...past the client's read timeout
+    delay: float = 3.0  # a slow API answer comes this late...
+    timeout: float = 2.0  # ...past the client's read timeout (a commit of a big atlas takes a while)
+    commit_faults: bool = True  # besides the random ones, one of each at the commit step, so each outcome is met
 
 
 @dataclass
@@ -84,6 +87,9 @@ def run_soak(server: EmulatorServer, repo_id: str, batches: list[list[Dataset]],
     environment (POLLY_REFRESH_TOKEN, OMIX_DATA_DIR...), as for any run of the tool."""
     started = time.monotonic()
     requests_before, s3_before = len(server.state.requests), len(server.state.s3_requests)
+    if plan.commit_faults:
+        for kind in COMMIT_FAULTS:
+            server.arm(kind, count=1, path="action=commit", delay=plan.delay, retry_after=1)
     server.chaos(plan.p, plan.seed, delay=plan.delay, retry_after=1)
     try:
         for batch in batches:

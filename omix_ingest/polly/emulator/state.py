@@ -61,6 +61,7 @@ class Chaos:
     s3: bool = True  # S3 requests too
     retry_after: int = 1
     delay: float = 5.0
+    s3_delay: float = 0.5  # a slow S3 answer: S3 clients wait a minute, so this only adds latency
     rng: random.Random = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -74,7 +75,8 @@ class Chaos:
         kinds = [k for k in self.kinds if k in S3_FAULTS] if s3 else list(self.kinds)
         if not kinds:
             return None
-        return Fault(self.rng.choice(kinds), 1, retry_after=self.retry_after, delay=self.delay)
+        delay = self.s3_delay if s3 else self.delay
+        return Fault(self.rng.choice(kinds), 1, retry_after=self.retry_after, delay=delay)
 
 
 @dataclass
