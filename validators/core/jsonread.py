@@ -17,7 +17,8 @@ from json.decoder import scanstring  # type: ignore[attr-defined]  # public sinc
 from pathlib import Path
 from typing import Any
 
-from validators.core.jsonnumbers import NUMBER_NOT_REPRESENTABLE, float_reader, int_reader, unrepresentable
+from validators.core.jsonnumbers import NUMBER_NOT_REPRESENTABLE as NUMBER_NOT_REPRESENTABLE  # re-exported
+from validators.core.jsonnumbers import float_reader, int_reader, unrepresentable
 from validators.core.model import Finding, Location, Rule, Severity
 from validators.core.unreadable import ReadLimits, decode_utf8, line_column, read_bytes
 
