@@ -230,7 +230,7 @@ class CompiledTemplate:
     ) -> list[Finding]:
         """Every conformance finding for a document the compiled schema rejected. Long arrays are screened here
         rather than by jsonschema (see `_screen_items`); with `out`, their findings go straight there."""
-        findings = self.check_keys(doc, display, locate)
+        findings = self.check_keys(doc, display, locate, out)
         long_arrays = [
             key
             for key, value in doc.items()
@@ -288,31 +288,37 @@ class CompiledTemplate:
             return self.placeholders.get(key, "None") or "..."
         return _EXAMPLES[type_]
 
-    def check_keys(self, doc: dict[str, Any], display: str, locate: Callable[..., Location]) -> list[Finding]:
+    def check_keys(
+        self, doc: dict[str, Any], display: str, locate: Callable[..., Location], out: CappedFindings | None = None
+    ) -> list[Finding]:
         """Missing required fields and __index__, and keys the template does not allow (server-managed, written by
-        field name, unknown): every finding at the document's root."""
-        findings = []
+        field name, unknown): every finding at the document's root. With `out`, an unknown key past its cap is
+        only counted (its spelling suggestion is a fuzzy search), and the findings go there instead."""
+        findings: list[Finding] = []
+        add = out.add if out is not None else findings.append  # at once: the cap must see each as it is made
         for key in self.required:
             if key not in doc:
                 wanted = self.allowed[key]
                 example = "[...]" if wanted.is_array else _show(self._example(key, wanted.type))
-                findings.append(MISSING_FIELD.finding(display, Location(), key=key, fix=f'add "{key}": {example}'))
+                add(MISSING_FIELD.finding(display, Location(), key=key, fix=f'add "{key}": {example}'))
         if INDEX_KEY not in doc:
-            add = ({"op": "add", "path": pointer(INDEX_KEY), "value": dict(DEFAULT_INDEX)},)
+            edits = ({"op": "add", "path": pointer(INDEX_KEY), "value": dict(DEFAULT_INDEX)},)
             fix = "add the default __index__ block"
-            findings.append(MISSING_INDEX.finding(display, Location(), fix=fix, edits=add))
+            add(MISSING_INDEX.finding(display, Location(), fix=fix, edits=edits))
         by_name = self.template.by_name
         by_original = self.template.by_original_name
         for key in doc:
             if key in self.allowed or key == INDEX_KEY:
                 continue
-            where = locate(pointer(key), key=True)
             known = by_original.get(key) or by_name.get(key)
+            if known is None and out is not None and out.count_only(UNKNOWN_FIELD.code):
+                continue  # past the cap: neither located nor given a suggestion
+            where = locate(pointer(key), key=True)
             if known is not None and known.is_system and known.original_name not in self.allowed:
                 drop = ({"op": "remove", "path": pointer(key)},)
-                findings.append(SYSTEM_FIELD_SET.finding(display, where, key=key, fix=f'remove "{key}"', edits=drop))
+                add(SYSTEM_FIELD_SET.finding(display, where, key=key, fix=f'remove "{key}"', edits=drop))
             elif known is not None:
-                findings.append(
+                add(
                     FIELD_NAME_USED.finding(
                         display,
                         where,
@@ -325,7 +331,7 @@ class CompiledTemplate:
                     )
                 )
             else:
-                findings.append(self._unknown(key, display, where))
+                add(self._unknown(key, display, where))
         return findings
 
     def _unknown(self, key: str, display: str, where: Location) -> Finding:

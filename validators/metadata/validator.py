@@ -102,7 +102,7 @@ def template_findings(
     if accept_test(ctx).is_valid(doc):
         return checker.check(doc, display, locate, accepted=True, out=out) if checker is not None else []
     if lenient_structure_test(ctx).is_valid(doc):
-        findings = compiled.check_keys(doc, display, locate)
+        findings = compiled.check_keys(doc, display, locate, out)
         if checker is None:
             return findings
         if lenient_accept_test(ctx).is_valid(doc):

@@ -6,6 +6,7 @@ labels when nothing is known.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 
@@ -64,6 +65,8 @@ def term_finding(
     if term_code(resolver, rule, value) is None:
         return None
     found = resolver.resolve(value)
+    if found.match is Match.UNKNOWN:
+        found = dataclasses.replace(found, labels=resolver.suggested(value))
     severity = _severity(resolver, rule, found.match)
     level = Severity.parse(severity) if severity else None
     location = where()

@@ -69,6 +69,7 @@ class TermResolver:
         self.ontology = ontology
         self.under = under
         self._memo: dict[str, Resolution] = {}
+        self._suggested: dict[str, tuple[str, ...]] = {}
 
     @property
     def name(self) -> str:
@@ -106,7 +107,7 @@ class TermResolver:
             synonyms = [t for t in onto.by_synonym(value) if not t.deprecated]
             if synonyms:
                 return self._judge(synonyms, Match.SYNONYM)
-        return Resolution(Match.UNKNOWN, tuple(self.suggestions(value)))
+        return Resolution(Match.UNKNOWN)  # suggestions cost a fuzzy search of every label: see `suggested`
 
     def _judge(self, found: list[Term], kind: Match) -> Resolution:
         """Deprecation and the required branch, for terms found by label, id, case or synonym."""
@@ -140,6 +141,16 @@ class TermResolver:
         if onto.name == "NCBITaxon" and value.strip().isdecimal() and value.strip().isascii():
             return onto.term(f"NCBITaxon:{value.strip()}")
         return None
+
+    def suggested(self, value: str) -> tuple[str, ...]:
+        """`suggestions`, memoized, and asked only when a finding for an unknown term is built: 700,000 distinct
+        unknown terms past the findings cap must not cost 700,000 fuzzy searches."""
+        known = self._suggested.get(value)
+        if known is None:
+            if len(self._suggested) >= MEMO_LIMIT:
+                self._suggested.clear()
+            known = self._suggested[value] = tuple(self.suggestions(value))
+        return known
 
     def suggestions(self, value: str) -> list[str]:
         """The closest labels by string distance (case and spacing aside), over the pack's lists and the whole
