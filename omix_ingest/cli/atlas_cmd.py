@@ -251,8 +251,6 @@ def status_command(
     """Recent ingestion runs and their per-file events (the local ingestion dashboard); a file settled later shows
     its final status."""
     settled = _resolve(BackendChoice(**backend), data_dir) if resolve else None  # type: ignore[arg-type]
-    from omix_ingest.polly.resolve import latest_events
-
     local = open_local(data_dir)
     try:
         runs = local.store.runs(atlas, limit)
@@ -280,6 +278,14 @@ def status_command(
     if unconfirmed and settled is None:
         click.echo(f"{unconfirmed} file(s) unconfirmed: `omix status --resolve --backend polly` settles them")
     return 0
+
+
+def latest_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One event per file: the latest (a settled outcome replaces `unconfirmed`), in the order files first came."""
+    latest: dict[tuple[Any, Any], dict[str, Any]] = {}
+    for event in events:
+        latest[(event["dataset_id"], event["file_name"])] = event
+    return list(latest.values())
 
 
 def _resolve(choice: BackendChoice, data_dir: Path | None) -> list[dict[str, Any]]:

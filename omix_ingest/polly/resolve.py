@@ -49,11 +49,3 @@ def resolve_unconfirmed(backend: PollyBackend, store: LocalStore) -> list[Settle
     except (PollyError, *S3_ERRORS) as exc:  # type: ignore[misc]
         raise SettleError(f"{len(done)} dataset(s) settled, then no answer: {exc}; run it again later") from None
     return done
-
-
-def latest_events(events: list[dict[str, object]]) -> list[dict[str, object]]:
-    """One event per file: the latest (a settled outcome replaces `unconfirmed`), in the order files first came."""
-    latest: dict[tuple[object, object], dict[str, object]] = {}
-    for event in events:
-        latest[(event["dataset_id"], event["file_name"])] = event
-    return list(latest.values())
