@@ -11,8 +11,9 @@ commit path (`OMIX_CRASH_AT`, omix_ingest/atlas/faults.py), the points taken in 
     committed; afterwards no orphan object, staging area or stray file;
   * a re-run of each killed command finishes the job (exit 0, or add's "already in the atlas" for datasets the
     racing writer stored), and the atlas is still sound.
-The disk-full case puts the data directory on a 2 MiB tmpfs (a loop-mounted ext4 image if tmpfs cannot be mounted,
-RLIMIT_FSIZE if neither can) and ingests until the disk is full, then at a sweep of free-space levels; the dataset
+The disk-full case puts the data directory on a 2 MiB tmpfs (a loop-mounted ext4 image if tmpfs cannot be mounted;
+where neither can, as without root, it is skipped and says so: a per-file RLIMIT_FSIZE is not a full disk) and
+ingests until the disk is full, then at a sweep of free-space levels; the dataset
 that does not fit must be refused with a clear message, nothing half in, the others intact, and the atlas usable
 once space is freed.
 
