@@ -7,10 +7,7 @@ Usage: python bench/robustness.py [--quick] [--only NAME ...]
 
 from __future__ import annotations
 
-import argparse
-import sys
-
-from suite import Figures, Row, Table, by, run_suite, verdict
+from suite import Figures, Row, Table, by, command_line, verdict
 
 FULL = {
     "hostile": ["bench_hostile.py"],
@@ -143,13 +140,7 @@ TABLES: list[Table] = [_hostile_rows, _fuzz_rows, _polly_rows, _kill9_rows, _mem
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--only", nargs="*", help="run only these parts")
-    args = parser.parse_args()
-    plan = QUICK if args.quick else FULL
-    names = args.only or list(plan)
-    sys.exit(run_suite("robustness", plan, TABLES, names=names, quick=args.quick, versions=VERSIONS))
+    command_line("robustness", FULL, QUICK, TABLES, VERSIONS)
 
 
 if __name__ == "__main__":

@@ -10,11 +10,9 @@ Usage: python bench/run_all.py [--quick]   (--quick: smaller inputs, for a smoke
 
 from __future__ import annotations
 
-import argparse
-import sys
 from typing import Any
 
-from suite import Row, Table, by, run_suite, verdict
+from suite import Row, Table, by, command_line, verdict
 
 FULL = {
     "metadata": ["bench_metadata.py", "--files", "10000", "--repeat", "3"],
@@ -176,13 +174,7 @@ TABLES: list[Table] = [
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--only", nargs="*", help="run only these benchmarks")
-    args = parser.parse_args()
-    plan = QUICK if args.quick else FULL
-    names = args.only or list(plan)
-    sys.exit(run_suite("peers", plan, TABLES, names=names, quick=args.quick, versions=VERSIONS))
+    command_line("peers", FULL, QUICK, TABLES, VERSIONS)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ versions and the exact commands as JSON under bench/results/. `run_all.py` (peer
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import importlib.metadata
 import json
@@ -111,3 +112,19 @@ def run_suite(
     out.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
     print(f"\nsaved {out.relative_to(BENCH.parent)}")
     return 1 if any(r["returncode"] for r in runs) else 0
+
+
+def command_line(
+    suite: str,
+    full: dict[str, list[str]],
+    quick: dict[str, list[str]],
+    tables: Sequence[Table],
+    versions: Sequence[str],
+) -> None:
+    """The `--quick` / `--only NAME ...` command line every suite script shares; exits with run_suite's code."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="smaller inputs, for a smoke run; not figures to quote")
+    parser.add_argument("--only", nargs="*", help="run only these parts")
+    args = parser.parse_args()
+    plan = quick if args.quick else full
+    sys.exit(run_suite(suite, plan, tables, names=args.only or list(plan), quick=args.quick, versions=versions))
