@@ -57,7 +57,9 @@ def test_killed_writers_leave_every_dataset_fully_in_or_out(tmp_path, inputs, wr
     assert tally.failures == []
     assert tally.datasets_half == 0 and tally.datasets_duplicated == 0
     assert tally.status_disagreements == 0 and tally.rerun_failures == 0
-    assert tally.runs == len(runs) and tally.kills >= len(runs) - 1  # a random kill may come after the end
+    # Not every run ends in a kill: a random one may come after the end, and an injected point is never reached
+    # by a writer whose racing partner committed the same datasets first. Half of them must be killed.
+    assert tally.runs == len(runs) and tally.kills >= len(runs) // 2
     assert tally.datasets_in + tally.datasets_out > 0
 
 
