@@ -63,3 +63,14 @@ def test_infinity_is_not_json():
 def test_bom_is_reported_and_skipped():
     text, findings = decode_utf8(b'\xef\xbb\xbf{"a": 1}', "f.json")
     assert text == '{"a": 1}' and [f.code for f in findings] == ["OMX903"]
+
+
+def test_locate_reads_escaped_keys_and_any_json_whitespace():
+    """Keys are matched after unescaping, and every JSON whitespace character may sit around colons and commas."""
+    text = '{\r\n\t"q\\"t" \t:\r\n 1 ,\n "\\u00e9t\\u00e9"\t:[ 2 ,\t3 ] ,"":{ } }'
+    document, _ = parse_json_text(text, "f.json", ReadLimits())
+    assert document is not None
+    assert document.locate(pointer('q"t'), key=True) == Location(pointer('q"t'), 2, 2)
+    assert document.locate(pointer('q"t')) == Location(pointer('q"t'), 3, 2)
+    assert document.locate(pointer("été", 1)) == Location(pointer("été", 1), 4, 25)
+    assert document.locate("/") == Location("/", 4, 33)

@@ -39,7 +39,7 @@ def _render(value: Any) -> str:
 
 def value_span(document: JsonDocument, ptr: str) -> tuple[int, int, int | None]:
     """(start, end) of the value at `ptr` in the text, and where its key starts (None for array items)."""
-    spot = document._spot(ptr)
+    spot = document.spot(ptr)
     if spot is None:
         raise EditError(f"{ptr or '/'} is not in the document")
     start, key_start = spot

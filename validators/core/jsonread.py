@@ -11,7 +11,7 @@ import bisect
 import json
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from json.decoder import scanstring  # type: ignore[attr-defined]  # public since 2.6, not in typeshed
 from pathlib import Path
@@ -164,52 +164,51 @@ def _skip(text: str, pos: int) -> int:
     return match.end() if match else pos
 
 
-def _scan(text: str) -> Iterator[tuple[str, int, int | None]]:
-    """(pointer, offset of the value, offset of its key or None) of every value of a (valid) JSON text, in
-    document order, stepping over scalars with the stdlib's C decoder. Iterative: depth costs no recursion."""
-    pos, ptr, key_pos = _skip(text, 0), "", None
-    open_containers: list[list[Any]] = []  # [kind, pointer of the container, next array index]
-    while True:
-        yield ptr, pos, key_pos
-        if text.startswith(("{", "["), pos):
-            open_containers.append([text[pos], ptr, 0])
-            pos = _skip(text, pos + 1)
+_KEY = re.compile(r'[ \t\n\r]*"((?:[^"\\]|\\.)*)"[ \t\n\r]*:[ \t\n\r]*')  # a key and its colon
+_AFTER_VALUE = re.compile(r"[ \t\n\r]*(,?)[ \t\n\r]*")
+_SCAN_VALUE: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]  # C scanner: (value, end offset) of the JSON value at an offset
+
+
+def _members(text: str, pos: int) -> dict[str, tuple[int, int | None]]:
+    """Token -> (offset of the value, offset of its key or None) for the object or array whose opening bracket is
+    at `pos`; empty for a scalar. Each member's value is stepped over whole by the stdlib's C scanner, so indexing
+    one container costs one Python step per member, however large its members are. A key written twice keeps its
+    last place, as the parsed value keeps its last value."""
+    members: dict[str, tuple[int, int | None]] = {}
+    is_object = text.startswith("{", pos)
+    if not is_object and not text.startswith("[", pos):
+        return members
+    pos = _skip(text, pos + 1)
+    if text.startswith(("}", "]"), pos):
+        return members
+    index, more = 0, ","
+    while more:
+        key_pos: int | None = None
+        if is_object:
+            match = _KEY.match(text, pos)
+            assert match is not None  # the text parsed: a key comes next
+            key_pos, key = match.start(1) - 1, match.group(1)
+            if "\\" in key:
+                key = scanstring(text, key_pos + 1)[0]
+            pos = match.end()
         else:
-            pos = _skip(text, _DECODER.raw_decode(text, pos)[1])
-            if open_containers and text.startswith(",", pos):
-                pos = _skip(text, pos + 1)
-        while open_containers:  # to the next value, closing finished containers on the way
-            kind, base, index = open_containers[-1]
-            if kind == "{" and text.startswith('"', pos):
-                key_pos = pos
-                key, pos = scanstring(text, pos + 1)
-                pos = _skip(text, _skip(text, pos) + 1)  # past the colon
-                ptr = f"{base}/{escape_pointer_token(key)}"
-                break
-            if kind == "[" and not text.startswith("]", pos):
-                ptr, key_pos = f"{base}/{index}", None
-                open_containers[-1][2] = index + 1
-                break
-            open_containers.pop()
-            pos = _skip(text, pos + 1)  # past the closing brace or bracket
-            if open_containers and text.startswith(",", pos):
-                pos = _skip(text, pos + 1)
-        else:
-            return
+            key, index = str(index), index + 1
+        members[key] = (pos, key_pos)
+        after = _AFTER_VALUE.match(text, _SCAN_VALUE(text, pos)[1])
+        assert after is not None  # matches the empty string at worst
+        pos, more = after.end(), after.group(1)
+    return members
 
 
 @dataclass
 class JsonDocument:
-    """A parsed document plus pointer → line/column lookup, computed only for findings. The text is scanned once,
-    lazily and only as far as the lookups need; every pointer met is remembered, so N findings cost one pass at
-    most, never N passes. `duplicate_keys`: a key is written twice somewhere, and the last one must win (as in the
-    parsed value), so the first lookup scans to the end."""
+    """A parsed document plus pointer → line/column lookup, computed only for findings. Each container on the way
+    to a looked-up pointer is indexed once, on first need, and its index kept: N findings in one document cost
+    one pass over the containers they sit in, never a scan from the start per finding."""
 
     value: Any
     text: str
-    duplicate_keys: bool = False
-    _seen: dict[str, tuple[int, int | None]] = field(default_factory=dict, repr=False, compare=False)
-    _scanner: Iterator[tuple[str, int, int | None]] | None = field(default=None, repr=False, compare=False)
+    _containers: dict[int, dict[str, tuple[int, int | None]]] = field(default_factory=dict, repr=False, compare=False)
     _newlines: list[int] | None = field(default=None, repr=False, compare=False)
 
     def locate(self, ptr: str, *, key: bool = False) -> Location:
@@ -217,7 +216,7 @@ class JsonDocument:
         exist (a missing field) falls back to its nearest existing parent."""
         probe = ptr
         while True:
-            spot = self._spot(probe)
+            spot = self.spot(probe)
             if spot is not None:
                 offset = spot[1] if key and spot[1] is not None else spot[0]
                 line, column = self._line_column(offset)
@@ -227,16 +226,21 @@ class JsonDocument:
             probe = probe.rsplit("/", 1)[0]
             key = False
 
-    def _spot(self, ptr: str) -> tuple[int, int | None] | None:
-        if ptr in self._seen:
-            return self._seen[ptr]
-        if self._scanner is None:
-            self._scanner = _scan(self.text)
-        for found, pos, key_pos in self._scanner:
-            self._seen[found] = (pos, key_pos)
-            if found == ptr and not self.duplicate_keys:
-                return self._seen[found]
-        return self._seen.get(ptr)  # scanned to the end
+    def spot(self, ptr: str) -> tuple[int, int | None] | None:
+        """(offset of the value, offset of its key or None) of a pointer, or None when the document lacks it."""
+        here: tuple[int, int | None] = (_skip(self.text, 0), None)
+        if not ptr:
+            return here
+        for token in ptr[1:].split("/"):
+            offset = here[0]
+            members = self._containers.get(offset)
+            if members is None:
+                members = self._containers[offset] = _members(self.text, offset)
+            found = members.get(token.replace("~1", "/").replace("~0", "~"))
+            if found is None:
+                return None
+            here = found
+        return here
 
     def _line_column(self, offset: int) -> tuple[int, int]:
         if self._newlines is None:
@@ -311,7 +315,7 @@ def parse_json_text(text: str, display: str, limits: ReadLimits) -> tuple[JsonDo
             detail = "a \\u escape of half a UTF-16 surrogate pair (a lone surrogate) is not a character"
             fix = "remove the escape or complete the pair"
             return None, [INVALID_JSON.finding(display, where, detail=detail, fix=fix)]
-    document = JsonDocument(value, text, duplicate_keys=bool(seen))
+    document = JsonDocument(value, text)
     findings: list[Finding] = []
     if seen:
         for ptr, key in _duplicate_pointers(value):
