@@ -54,7 +54,7 @@ def fast_and_full(doc: dict, ctx: ValidationContext, locate) -> tuple[list[Findi
     """Findings through the accept path (as the validator runs) and through full diagnosis of everything."""
     compiled, checker = compiled_template(ctx), value_checker(ctx)
     assert compiled is not None and checker is not None
-    full = compiled.diagnose(doc, "f", locate) + checker.check(doc, "f", locate, accepted=False)
+    full = compiled.diagnose(doc, "f", locate) + checker.check(doc, "f", locate)
     fast = template_findings(doc, "f", locate, ctx, with_values=True)
     return sorted(fast, key=Finding.sort_key), sorted(full, key=Finding.sort_key)
 

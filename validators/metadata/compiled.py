@@ -3,6 +3,7 @@ accept test, the structural test, the value checker, and which fields the pairin
 
 from __future__ import annotations
 
+from collections.abc import Container
 from typing import Any
 
 from validators.core.context import ValidationContext
@@ -42,12 +43,8 @@ def accept_test(ctx: ValidationContext) -> Any:
     def build() -> Any:
         import jsonschema_rs
 
-        compiled = compiled_template(ctx)
-        if compiled is None:
-            return None
-        checker = value_checker(ctx)
-        schema = checker.accept_schema(compiled.schema) if checker is not None else compiled.schema
-        return jsonschema_rs.validator_for(schema)
+        schema = _accept_schema(ctx)
+        return jsonschema_rs.validator_for(schema) if schema is not None else None
 
     return ctx.memo("accept", build)
 
@@ -72,20 +69,50 @@ def lenient_structure_test(ctx: ValidationContext) -> Any:
     return ctx.memo("lenient_structure", build)
 
 
+def _accept_schema(ctx: ValidationContext) -> dict[str, Any] | None:
+    compiled = compiled_template(ctx)
+    if compiled is None:
+        return None
+    checker = value_checker(ctx)
+    return checker.accept_schema(compiled.schema) if checker is not None else compiled.schema
+
+
 def lenient_accept_test(ctx: ValidationContext) -> Any:
     """The accept test without the root-level key rules: values pass every rule JSON Schema can express."""
 
     def build() -> Any:
         import jsonschema_rs
 
-        compiled = compiled_template(ctx)
-        checker = value_checker(ctx)
-        if compiled is None:
-            return None
-        schema = checker.accept_schema(compiled.schema) if checker is not None else compiled.schema
-        return jsonschema_rs.validator_for(_lenient(schema))
+        schema = _accept_schema(ctx)
+        return jsonschema_rs.validator_for(_lenient(schema)) if schema is not None else None
 
     return ctx.memo("lenient_accept", build)
+
+
+def field_accept_tests(ctx: ValidationContext) -> dict[str, Any]:
+    """Original name → a compiled (Rust) validator of that field's part of the accept schema. The accept schema is
+    its root key rules plus one schema per property, so a field whose value its own test accepts has no finding
+    from the rules the schema expresses, whatever the other fields hold."""
+
+    def build() -> dict[str, Any]:
+        import jsonschema_rs
+
+        schema = _accept_schema(ctx)
+        if schema is None:
+            return {}
+        dialect = {"$schema": schema["$schema"]} if "$schema" in schema else {}
+        return {key: jsonschema_rs.validator_for({**prop, **dialect}) for key, prop in schema["properties"].items()}
+
+    return ctx.memo("field_accept", build)
+
+
+def clean_fields(ctx: ValidationContext, doc: dict[str, Any]) -> Container[str]:
+    """The keys of a document whose values meet every rule the accept schema expresses for their field: a
+    document with one untidy field pays the full value checks on that field alone."""
+    tests = field_accept_tests(ctx)
+    if lenient_accept_test(ctx).is_valid(doc):
+        return tests.keys()
+    return {key for key, value in doc.items() if key in tests and tests[key].is_valid(value)}
 
 
 def consistency_keys(ctx: ValidationContext) -> dict[str, str]:

@@ -16,13 +16,13 @@ from validators.core.capped import CappedFindings
 from validators.core.context import DIGEST_FACT, SIZE_FACT, Fact, ValidationContext
 from validators.core.model import Finding, Location, Rule
 from validators.core.naming import dataset_id_of, is_metadata_name
-from validators.core.template import INDEX_KEY
 from validators.metadata import conformance, identity, index_block
 from validators.metadata.compiled import (
     accept_test,
+    clean_fields,
     compiled_template,
     consistency_keys,
-    lenient_accept_test,
+    field_accept_tests,
     lenient_structure_test,
     value_checker,
 )
@@ -93,24 +93,22 @@ def template_findings(
     exactly what full diagnosis would (tests hold the paths equal):
     1. the compiled accept test passes: only what JSON Schema cannot express is checked;
     2. only root-level keys are wrong (the common warnings: a server-managed field, an unknown key): the key check
-       alone, and the values as in 1 when the rest passes the accept test;
-    3. otherwise full diagnosis."""
+       alone; otherwise full structural diagnosis;
+    3. in both, the values of each field that passes its own part of the accept schema are checked as in 1, and
+       only the other fields (an unknown term, a padded string) get every value rule."""
     compiled = compiled_template(ctx)
     if compiled is None:
         return []
     checker = value_checker(ctx) if with_values else None
     if accept_test(ctx).is_valid(doc):
-        return checker.check(doc, display, locate, accepted=True, out=out) if checker is not None else []
+        return checker.check(doc, display, locate, clean=field_accept_tests(ctx).keys(), out=out) if checker else []
     if lenient_structure_test(ctx).is_valid(doc):
         findings = compiled.check_keys(doc, display, locate, out)
-        if checker is None:
-            return findings
-        if lenient_accept_test(ctx).is_valid(doc):
-            foreign = [k for k in doc if k not in compiled.allowed and k != INDEX_KEY]
-            return findings + checker.check(doc, display, locate, accepted=True, unchecked_keys=foreign, out=out)
-        return findings + checker.check(doc, display, locate, accepted=False, out=out)
-    findings = compiled.diagnose(doc, display, locate, out)
-    return findings + (checker.check(doc, display, locate, accepted=False, out=out) if checker is not None else [])
+    else:
+        findings = compiled.diagnose(doc, display, locate, out)
+    if checker is None:
+        return findings
+    return findings + checker.check(doc, display, locate, clean=clean_fields(ctx, doc), out=out)
 
 
 def _consistency_facts(doc: dict[str, object], ctx: ValidationContext) -> Iterator[Fact]:

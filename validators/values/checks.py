@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,13 +113,13 @@ class ValueChecker:
         self._by_key = {c.key: c for c in self.fields}
         # What the accept schema cannot express: patterns (regex dialects differ), ranges on text fields, and
         # ontology terms.
-        self.residual = [
-            c
+        self._residual_keys = frozenset(
+            c.key
             for c in self.fields
             if c.pattern is not None
             or c.terms_in_python
             or (c.field_type == "text" and (c.rule.minimum is not None or c.rule.maximum is not None or c.rule.integer))
-        ]
+        )
         self.cross: list[tuple[CrossFieldRule, str, str]] = []
         for cross in pack.cross_field:
             key_field, target = template.lookup(cross.key), template.lookup(cross.field)
@@ -132,26 +132,28 @@ class ValueChecker:
         display: str,
         locate: Locate,
         *,
-        accepted: bool = False,
-        unchecked_keys: Sequence[str] = (),
+        clean: Container[str] = frozenset(),
         out: CappedFindings | None = None,
     ) -> list[Finding]:
-        """Every value finding for a document. `accepted=True` means the document passed the accept schema, which
-        already enforces every rule `accept_schema` encodes; only the rest (patterns, ranges on text fields,
-        cross-field rules) is then checked here, plus the string rules on `unchecked_keys`, keys the accept schema
-        did not see (fields the template does not have). With `out`, findings go there as they are made (past its
-        cap, per-value ones are only counted, never built) and the returned list is empty."""
+        """Every value finding for a document. `clean` names the keys whose values met the accept schema's rules
+        for their field (see `accept_schema`): on those only what JSON Schema cannot express (patterns, ranges on
+        text fields, ontology terms) is checked here; every other key gets every rule. Cross-field rules always
+        run. With `out`, findings go there as they are made (past its cap, per-value ones are only counted, never
+        built) and the returned list is empty."""
         findings: list[Finding] = []
         skip = out.count_only if out is not None else _never
         add = out.add if out is not None else findings.append
-        for key in doc if not accepted else unchecked_keys:
-            if key != INDEX_KEY:
+        for key in doc:
+            if key != INDEX_KEY and key not in clean:
                 for finding in self._check_strings(key, doc[key], display, locate, skip):
                     add(finding)
-        for checks in self.residual if accepted else self.fields:
+        for checks in self.fields:
             if checks.key in doc:
+                residual_only = checks.key in clean
+                if residual_only and checks.key not in self._residual_keys:
+                    continue
                 value = doc[checks.key]
-                for finding in self._check_field(checks, value, display, locate, skip, residual_only=accepted):
+                for finding in self._check_field(checks, value, display, locate, skip, residual_only=residual_only):
                     add(finding)
         for cross, key_name, target_name in self.cross:
             for finding in self._check_cross(cross, key_name, target_name, doc, display, locate):
