@@ -42,6 +42,11 @@ Locate = Callable[[str], Location]
 Skip = Callable[[str], bool]
 
 
+# Distinct passing strings remembered per field (see `_check_residual`): bounded, so a run over free text costs
+# no more memory than this.
+PASSED_MEMO_SIZE = 50_000
+
+
 def _never(code: str) -> bool:
     return False
 
@@ -111,6 +116,7 @@ class ValueChecker:
                 )
             )
         self._by_key = {c.key: c for c in self.fields}
+        self._passed: dict[str, set[str]] = {}  # per field, strings that passed its residual checks
         # What the accept schema cannot express: patterns (regex dialects differ), ranges on text fields, and
         # ontology terms.
         self._residual_keys = frozenset(
@@ -206,11 +212,36 @@ class ValueChecker:
     ) -> Iterator[Finding]:
         """The field's rules on each of its values, then on the array as a whole. `residual_only` keeps only what
         the accept schema could not check (patterns, ranges on text fields)."""
+        if residual_only:
+            yield from self._check_residual(checks, value, display, locate, skip)
+            return
         for ptr, item in _items(checks.key, value):
             if self._applies(checks, item):
-                yield from self._check_item(checks, item, ptr, display, locate, skip, residual_only=residual_only)
-        if not residual_only:
-            yield from self._check_defaults_mixed(checks, value, display, locate)
+                yield from self._check_item(checks, item, ptr, display, locate, skip, residual_only=False)
+        yield from self._check_defaults_mixed(checks, value, display, locate)
+
+    def _check_residual(
+        self, checks: FieldChecks, value: Any, display: str, locate: Locate, skip: Skip
+    ) -> Iterator[Finding]:
+        """The residual checks of a field, remembering the strings that passed them: the residual checks depend on
+        the field and the value alone, and curated values repeat across a folder (every file says "Homo sapiens"),
+        so each distinct value is judged once per run. A check asks `skip` exactly when it has a finding, so a
+        value that never asked passed."""
+        passed = self._passed.setdefault(checks.key, set())
+        asked: list[str] = []
+
+        def watch(code: str) -> bool:
+            asked.append(code)
+            return skip(code)
+
+        for ptr, item in _items(checks.key, value):
+            if type(item) is str and item in passed:
+                continue
+            if self._applies(checks, item):
+                yield from self._check_item(checks, item, ptr, display, locate, watch, residual_only=True)
+            if not asked and type(item) is str and len(passed) < PASSED_MEMO_SIZE:
+                passed.add(item)
+            asked.clear()
 
     def _applies(self, checks: FieldChecks, item: Any) -> bool:
         """Value rules skip wrong types (template conformance's OMX106), "nan"-likes (OMX205) and allowed literals."""
