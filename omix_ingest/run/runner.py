@@ -13,7 +13,6 @@ import multiprocessing
 import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +104,21 @@ def _inspect_serially(
     return reports
 
 
+# What each worker process checks with, set once when it starts: the context's compiled schemas and value
+# checker (its memo) are then built once per worker, not once per chunk.
+_worker_setup: tuple[ValidationContext, Sequence[Validator]] | None = None
+
+
+def _start_worker(ctx: ValidationContext, validators: Sequence[Validator]) -> None:
+    global _worker_setup
+    _worker_setup = (ctx, validators)
+
+
+def _inspect_chunk(tasks: list[Task]) -> list[FileReport]:
+    assert _worker_setup is not None, "a worker inspects only after _start_worker"
+    return _inspect_serially(tasks, *_worker_setup)
+
+
 def _chunks(items: list[Task], count: int) -> list[list[Task]]:
     size = max(1, -(-len(items) // count))
     return [items[i : i + size] for i in range(0, len(items), size)]
@@ -128,11 +142,15 @@ def inspect_all(
     if jobs <= 1 or len(tasks) < PARALLEL_THRESHOLD:
         return _inspect_serially(tasks, ctx, validators, advance)
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    work = partial(_inspect_serially, ctx=ctx, validators=validators)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=multiprocessing.get_context(method),
+        initializer=_start_worker,
+        initargs=(ctx, validators),
+    ) as pool:
         # A few chunks per worker balances load without paying per-file pickling.
         reports: list[FileReport] = []
-        for chunk in pool.map(work, _chunks(tasks, jobs * 4)):
+        for chunk in pool.map(_inspect_chunk, _chunks(tasks, jobs * 4)):
             reports += chunk
             advance(len(chunk))
         return reports
