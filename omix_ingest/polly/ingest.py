@@ -18,9 +18,9 @@ from typing import Any
 
 from omix_ingest.backend import ExistingDataset, IngestItem, Outcome
 from omix_ingest.polly.client import PollyClient, PollyError, PollyUnreachable
-from omix_ingest.polly.pending import Pending, PendingDataset, metadata_digest, settle_entry
+from omix_ingest.polly.pending import Pending, PendingDataset, metadata_digest, put_back, settle_entry
 from omix_ingest.polly.s3 import S3_ERRORS, S3Access
-from omix_ingest.polly.upload import STAGING_SUFFIX, upload_verified
+from omix_ingest.polly.upload import PREVIOUS_SUFFIX, STAGING_SUFFIX, upload_verified
 
 RESOLVE_HINT = "`omix status --resolve --backend polly` settles it"
 
@@ -49,14 +49,15 @@ class Ingestion:
     sent: list[PendingDataset] = field(default_factory=list)
     orphans: list[str] = field(default_factory=list)  # uploads that failed and could not be deleted
 
-    def upload(self, item: IngestItem, key: str) -> str | None:
+    def upload(self, item: IngestItem, key: str, kept: str | None = None) -> str | None:
         """Upload one data file, bound to its validated hash; None when it is in place, else why not (and then
-        nothing of it is left at its key, for an add)."""
+        nothing of it is left at its key for an add; for an update, `kept` holds the file it replaced, which is
+        put back)."""
         assert item.data_path is not None
         data_path = item.data_path
         try:
             return self.access.call(
-                lambda s3: upload_verified(s3, self.access.bucket, key, data_path, item.data_sha256)
+                lambda s3: upload_verified(s3, self.access.bucket, key, data_path, item.data_sha256, keep_previous=kept)
             )
         except PollyError as exc:
             problem = f"upload credentials expired and could not be renewed: {exc}"
@@ -64,9 +65,12 @@ class Ingestion:
             problem = f"upload failed: {exc}"
         leftovers = [key + STAGING_SUFFIX] + ([key] if self.mode == "add" else [])
         try:
+            if kept is not None:
+                put_back(self.access, kept, key)
             self.access.delete(leftovers)
         except (PollyError, *S3_ERRORS):  # type: ignore[misc]
             self.orphans += leftovers
+            problem += f"; the stored data file is kept at {kept} and could not be put back" if kept else ""
         return problem
 
     def commit(self, entries: list[tuple[str, dict[str, Any]]], priority: str) -> dict[str, Outcome]:
@@ -90,6 +94,11 @@ class Ingestion:
             return self._unconfirmed(entry, f"commit sent, no answer ({exc.detail}); it may still complete")
         except (PollyError, *S3_ERRORS) as exc:  # type: ignore[misc]
             return self._take_back(entry, f"not committed: {exc}")
+        kept = [d.previous[0] for d in self.sent if d.previous]  # updated: the replaced files are not needed
+        try:
+            self.access.delete(kept)
+        except (PollyError, *S3_ERRORS):  # type: ignore[misc]
+            self.orphans += kept
         self.keep_orphans()
         return {d.dataset_id: Outcome(d.dataset_id, True) for d in self.sent}
 
@@ -114,7 +123,9 @@ class Ingestion:
         except (PollyError, *S3_ERRORS) as exc:  # type: ignore[misc]
             return self._unconfirmed(entry, f"{reason}; what was uploaded could not be taken back yet ({exc})")
         return {
-            s.dataset_id: Outcome(s.dataset_id, True) if s.ingested else Outcome(s.dataset_id, False, reason)
+            s.dataset_id: Outcome(s.dataset_id, True)
+            if s.ingested
+            else Outcome(s.dataset_id, False, f"{reason}; {s.detail}")
             for s in settled
         }
 
@@ -148,21 +159,23 @@ def ingest_items(
         # add: under the destination folder; update: at the path the dataset already has (not the root)
         name = item.data_path.name if item.data_path else ""
         path = existing[item.dataset_id].path if update else "/".join(p for p in (destination, name) if p)
-        data_key = None
+        data_key, previous = None, []
         if item.data_path is not None:
             key = ingestion.access.package + (path if update else name)
-            problem = ingestion.upload(item, key)
+            kept = key + PREVIOUS_SUFFIX if update else None
+            problem = ingestion.upload(item, key, kept)
             if problem:
                 outcomes[item.dataset_id] = Outcome(item.dataset_id, False, problem)
                 continue
             data_key = None if update else key  # an update's key holds the stored dataset: never deleted
+            previous = [kept, key] if kept is not None else []
         digest = None
         if item.metadata is not None:
             attributes = json.loads(item.metadata)
             entries.append((path, attributes))
             digest = metadata_digest(attributes)
         files = ([f"{item.dataset_id}.json"] if item.metadata is not None else []) + ([name] if name else [])
-        ingestion.sent.append(PendingDataset(item.dataset_id, path, files, data_key, digest))
+        ingestion.sent.append(PendingDataset(item.dataset_id, path, files, data_key, digest, previous))
     if ingestion.sent:
         outcomes.update(ingestion.commit(entries, priority))
     else:

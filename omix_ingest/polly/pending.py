@@ -44,6 +44,8 @@ class PendingDataset:
     files: list[str]  # the file names the run log shows for it
     data_key: str | None = None  # uploaded by this ingestion (an add), deleted if it did not go in
     metadata_sha256: str | None = None  # metadata_digest of what was sent
+    # An update: [copy of the data file it replaced, the data file's key]; put back if the update did not go in.
+    previous: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -129,10 +131,22 @@ def settle_entry(client: PollyClient, access: S3Access, entry: Pending) -> list[
             went_in = dataset.path in listed and listed[dataset.path] == dataset.metadata_sha256
         if went_in:
             detail = "confirmed: the atlas holds it with what was sent"
+            access.delete(dataset.previous[:1])
         else:
             if dataset.data_key and dataset.path not in listed:
                 access.delete([dataset.data_key])
             detail = "not ingested: what was uploaded for it is withdrawn; add it again"
+            if dataset.previous:
+                put_back(access, *dataset.previous)
+                detail = "not updated: the atlas keeps its stored data file and metadata; update it again"
         results.append(Settled(entry.run_id, entry.atlas, dataset.dataset_id, tuple(dataset.files), went_in, detail))
     access.delete(entry.orphans)
     return results
+
+
+def put_back(access: S3Access, kept: str, key: str) -> None:
+    """An update that did not go in: the data file it replaced goes back to its key, and the copy is deleted."""
+    from omix_ingest.polly.upload import copy_if_present
+
+    access.call(lambda s3: copy_if_present(s3, access.bucket, kept, key))
+    access.delete([kept])

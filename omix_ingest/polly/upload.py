@@ -16,6 +16,7 @@ from omix_ingest.run.progress import ProgressBar
 MULTIPART_THRESHOLD = 25 * 1024 * 1024  # as the SDK: multipart above 25 MB
 UPLOAD_BAR_BYTES = 8 * 1024 * 1024  # smaller uploads finish before a bar is worth drawing
 STAGING_SUFFIX = ".omix-staging"
+PREVIOUS_SUFFIX = ".omix-previous"  # an update's copy of the data file it replaces, until its commit settles
 CHANGED = "the data file changed after it was validated; validate it again"
 
 
@@ -42,12 +43,13 @@ class HashingReader:
         return self._digest.hexdigest()
 
 
-def upload_verified(s3: Any, bucket: str, key: str, path: Path, expected_sha256: str | None) -> str | None:
+def upload_verified(
+    s3: Any, bucket: str, key: str, path: Path, expected_sha256: str | None, *, keep_previous: str | None = None
+) -> str | None:
     """Upload `path` to `key`; None on success, else why it was refused. Raises S3 errors (the caller retries on
-    expired credentials)."""
-    from boto3.s3.transfer import TransferConfig
-
-    config = TransferConfig(multipart_threshold=MULTIPART_THRESHOLD, multipart_chunksize=MULTIPART_THRESHOLD)
+    expired credentials). `keep_previous`: first copy what `key` holds there (an update replaces the stored data
+    file before its commit, which may fail; the copy is what puts it back)."""
+    config = _transfer_config()
     staging = key + STAGING_SUFFIX
     size = path.stat().st_size
     with path.open("rb") as handle, ProgressBar(size, f"uploading {path.name}", minimum=UPLOAD_BAR_BYTES) as advance:
@@ -56,7 +58,28 @@ def upload_verified(s3: Any, bucket: str, key: str, path: Path, expected_sha256:
     try:
         if expected_sha256 is not None and reader.hexdigest() != expected_sha256:
             return CHANGED
+        if keep_previous is not None:
+            copy_if_present(s3, bucket, key, keep_previous)
         s3.copy({"Bucket": bucket, "Key": staging}, bucket, key, Config=config)
     finally:
         s3.delete_object(Bucket=bucket, Key=staging)
     return None
+
+
+def copy_if_present(s3: Any, bucket: str, source: str, target: str) -> bool:
+    """Copy one object server side; False when `source` does not exist (nothing to keep or to put back)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        s3.copy({"Bucket": bucket, "Key": source}, bucket, target, Config=_transfer_config())
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+            return False
+        raise
+    return True
+
+
+def _transfer_config() -> Any:
+    from boto3.s3.transfer import TransferConfig
+
+    return TransferConfig(multipart_threshold=MULTIPART_THRESHOLD, multipart_chunksize=MULTIPART_THRESHOLD)

@@ -22,7 +22,7 @@ from typing import Any
 from omix_ingest.polly.emulator.files import commit
 from omix_ingest.polly.emulator.server import EmulatorServer
 from omix_ingest.polly.emulator.state import BUCKET
-from omix_ingest.polly.upload import STAGING_SUFFIX
+from omix_ingest.polly.upload import PREVIOUS_SUFFIX, STAGING_SUFFIX
 
 COMMIT_FAULTS = ("slow", "drop", "locked", "5xx", "429")  # answered late, unanswered, refused, refused twice
 
@@ -193,7 +193,7 @@ def audit(server: EmulatorServer, repo_id: str, datasets: list[Dataset]) -> dict
             counts["duplicated"] += 1
         elif in_bucket and not _same_bytes(s3, prefix + found[0], repo.files[found[0]], dataset):
             counts["wrong_bytes"] += 1
-    counts["leftovers"] = sum(1 for key in stored if key.endswith(STAGING_SUFFIX))
+    counts["leftovers"] = sum(1 for key in stored if key.endswith((STAGING_SUFFIX, PREVIOUS_SUFFIX)))
     counts["ingested_final"] = sum(1 for d in datasets if d.went_in)
     return counts
 
