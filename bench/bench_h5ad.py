@@ -17,7 +17,6 @@ Usage: python bench/bench_h5ad.py [--cells N] [--genes N] [--density D] [--cellx
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 from pathlib import Path
 
@@ -25,24 +24,17 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from peak import measure
+from peer_venv import OUT, peer_venv
 from results import record
 
-OUT = Path(__file__).resolve().parent / "out"
 CELLXGENE = "cellxgene-schema==7.1.2"
 
 
 def cellxgene_validator() -> Path | None:
     """The `cellxgene-schema` command of a venv of its own (its pins differ from ours), made once; None if it
     cannot be installed here."""
-    venv = OUT / "cellxgene-venv"
-    command = venv / "bin" / "cellxgene-schema"
-    if not command.exists():
-        print(f"installing {CELLXGENE} into {venv} ...", flush=True)
-        made = subprocess.run([sys.executable, "-m", "venv", str(venv)], check=False).returncode == 0
-        pip = [str(venv / "bin" / "pip"), "install", "-q", CELLXGENE]
-        if not made or subprocess.run(pip, capture_output=True, check=False).returncode != 0:
-            return None
-    return command
+    bin_dir = peer_venv("cellxgene-venv", [CELLXGENE], adopt="cellxgene-schema")
+    return None if bin_dir is None else bin_dir / "cellxgene-schema"
 
 
 def generate(path: Path, cells: int, genes: int, density: float, seed: int = 3) -> None:
