@@ -5,7 +5,8 @@ Results come back in the order the tasks were planned, so the report is the one 
 workers need: the same omix-ingest version (checked before any file is sent), the inputs under the same paths (a
 shared filesystem; relative paths are taken from this process's working folder) or as URLs (see `remote`), and
 for plugins the same plugins installed. A worker that cannot see a planned file stops the run with a usage error
-rather than reporting the file as missing, which a local run would not. Imported only when Dask is chosen.
+rather than reporting the file as missing, which a local run would not. A large BGZF VCF is split into several
+tasks (see `split`). Imported only when Dask is chosen.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 from omix_ingest import __version__
 from omix_ingest.errors import UsageError
 from omix_ingest.report.model import FileReport
+from omix_ingest.run import split
 from omix_ingest.run.executors import MISSING_DASK
 from omix_ingest.run.remote import RemotePath, relabel
 from omix_ingest.run.runner import Task, inspect_file
@@ -162,15 +164,24 @@ def inspect_on_dask(
         if not tasks:
             return []
         threads = sum(client.nthreads().values())
+        cwd = str(Path.cwd())
+        split.last_stats = split.SplitStats()
+        splits = split.plan_splits(tasks, validators, cwd, threads)
+        rest = [task for number, task in enumerate(tasks) if number not in splits]
         # The context (templates, rule pack) and validators go to every worker once, not with every chunk.
         [shared] = client.scatter([(ctx, list(validators))], broadcast=True, hash=False)
-        futures = client.map(inspect_chunk, _chunks(tasks, threads), shared=shared, cwd=str(Path.cwd()), pure=False)
         try:
+            submitted = split.submit(client, splits)
+            futures = client.map(inspect_chunk, _chunks(rest, threads), shared=shared, cwd=cwd, pure=False)
             chunks: list[list[FileReport]] = client.gather(futures)
+            merged, whole = split.collect(client, splits, submitted, validators)
+            again = client.map(inspect_chunk, [[tasks[number]] for number in whole], shared=shared, cwd=cwd, pure=False)
+            merged.update({number: report for number, [report] in zip(whole, client.gather(again), strict=True)})
         except NotOnWorker as exc:
             raise UsageError(
                 f"{exc}: the workers need the inputs on a shared filesystem under the same path, or as s3:// URLs"
             ) from None
         except KilledWorker as exc:
             raise UsageError(f"a Dask worker died while validating ({exc}); see the worker logs") from None
-    return [report for chunk in chunks for report in chunk]
+    others = iter(report for chunk in chunks for report in chunk)
+    return [merged[number] if number in merged else next(others) for number in range(len(tasks))]

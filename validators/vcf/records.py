@@ -65,6 +65,7 @@ class RecordChecker:
         self.format_defs: dict[str, tuple[str, str]] = {}
         self._format_problems: dict[str, str | None] = {}  # per distinct FORMAT string
         self.chroms: dict[str, None] = {}  # the contigs with records, in order (an index must name these)
+        self.end: tuple[str | None, int] = (None, 0)  # the contig and sorting position after the last record
 
     def _info_pattern(self, key: str, n_alt: int) -> re.Pattern[str] | None:
         cache_key = (key, n_alt)
@@ -81,8 +82,9 @@ class RecordChecker:
     def at(self, line: int, column: int = 1) -> Location:
         return Location(line=line, column=column)
 
-    def check(self, lines: Iterator[tuple[int, str]]) -> None:
-        """Check every remaining line as a record."""
+    def check(self, lines: Iterator[tuple[int, str]], start: tuple[str, int] | None = None) -> None:
+        """Check every remaining line as a record. `start` (a part of a split file) is the contig and position of
+        the record before the first line, which continues that contig's sorting; the caller verifies it."""
         defs = self.defs
         self.info_defs = {**RESERVED_INFO, **defs.info}
         self.format_defs = {**RESERVED_FORMAT, **defs.formats}
@@ -90,6 +92,10 @@ class RecordChecker:
         undeclared: set[str] = set()
         chrom_now: str | None = None
         last_pos = 0
+        if start is not None:
+            chrom_now, last_pos = start
+            if chrom_now not in defs.contigs:  # reported where it first appeared, before this part
+                undeclared.add(chrom_now)
         same_pos: set[tuple[str, str]] = set()
         for number, text in lines:
             if not text.strip():
@@ -151,6 +157,7 @@ class RecordChecker:
                 self._info(number, info, n_alt)
             if len(fields) > 9 and fields[8] != ".":  # FORMAT "." : no per-sample keys
                 self._samples(number, fields, n_alt)
+        self.end = (chrom_now, last_pos)
 
     @staticmethod
     def _col(fields: list[str], index: int) -> int:
