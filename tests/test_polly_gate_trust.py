@@ -3,11 +3,15 @@ with what Polly stores, and uploads bound to the bytes that were validated."""
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
 from omix_ingest.backend import IngestItem
 from omix_ingest.polly.emulator import BUCKET
 from omix_ingest.polly.upload import STAGING_SUFFIX
 
-from .conftest import write_json
+from .conftest import FILES_SCHEMA, POLLY_TOKEN, write_json
 from .gate_helpers import TWO_SAMPLE_GCT, bulk_doc, folders, make_dataset, statuses
 
 
@@ -58,3 +62,37 @@ def test_an_upload_goes_through_staging_and_leaves_only_the_real_key(emulator, r
     assert data_keys(emulator, repo) == [f"atlas_{repo}/data/GSE1_GPL1.gct"]
     staged = [p for m, p in emulator.state.s3_requests if m == "PUT" and STAGING_SUFFIX in p]
     assert staged, "the file is first sent to a staging key"
+
+
+def _year_as_integer(emulator, repo) -> None:
+    """The atlas's schema, edited on the server: `year` becomes an integer field, so "2021" is now an error."""
+    edited = json.loads(json.dumps(FILES_SCHEMA))
+    edited["data"]["attributes"]["schema"]["all"]["all"]["year"]["type"] = "integer"
+    emulator.state.repos[repo].schemas["files"] = edited
+
+
+def test_add_validates_against_the_schema_the_atlas_serves_now_not_a_cached_copy(emulator, repo, polly, tmp_path):
+    make_dataset(tmp_path, "GSE1_GPL1")
+    polly.backend.schemas(repo)  # cached now, and fresh for its whole time to live
+    _year_as_integer(emulator, repo)
+    frame = polly.add_datasets(repo, folders(tmp_path), validation=True)
+    assert statuses(frame) == {"GSE1_GPL1": "refused"}
+    assert "OMX106" in frame.reason.iloc[0]
+    assert polly.backend.datasets(repo) == []
+
+
+def test_a_lock_the_atlas_no_longer_matches_is_refused_before_a_write(emulator, repo, tmp_path):
+    """A lock pins validation to a template; a write is checked with what the atlas serves, so a stale lock is an
+    error there rather than a verdict reached with the wrong template."""
+    from omix_ingest.errors import UsageError
+    from omix_ingest.polly.client import PollyClient
+    from omix_ingest.polly.template_cache import TemplateCache, lock_entry, served_schema
+
+    client = PollyClient(POLLY_TOKEN, base_url=emulator.url)
+    locked = lock_entry(served_schema(json.loads(json.dumps(FILES_SCHEMA)), repo, "files"))
+    cache = TemplateCache(tmp_path / "cache", lock={repo: {"files": locked}})
+    assert cache.get(client, emulator.url, repo, "files", revalidate=True) == locked["document"]
+    _year_as_integer(emulator, repo)
+    assert cache.get(client, emulator.url, repo, "files") == locked["document"]  # validation: the lock wins
+    with pytest.raises(UsageError, match="is not the one the atlas serves now"):
+        cache.get(client, emulator.url, repo, "files", revalidate=True)

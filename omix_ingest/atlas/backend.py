@@ -70,7 +70,8 @@ class LocalBackend:
             )
         return record
 
-    def schemas(self, atlas: str) -> AtlasSchemas:
+    def schemas(self, atlas: str, *, revalidate: bool = False) -> AtlasSchemas:
+        del revalidate  # read from the atlas's own database: always current
         record = self._record(atlas)
         samples = {kind: json.loads(text) for kind, text in record.sample_schemas.items()}
         return AtlasSchemas(atlas, json.loads(record.dataset_schema), samples, record.rules)

@@ -58,13 +58,15 @@ class Gate:
         """`config` is the project file (`[tool.omix]`), honoured as `omix validate` honours it."""
         self.backend, self.runs, self.jobs, self.config = backend, runs, jobs, config or Config()
 
-    def run_config(self, atlas: str, request: RunRequest | None = None) -> RunConfig:
+    def run_config(self, atlas: str, request: RunRequest | None = None, *, revalidate: bool = False) -> RunConfig:
         """How datasets for this atlas are validated: its templates and rule pack, the project file, then the
-        caller's settings; each file's own `validation_check` scope unless a scope is given."""
+        caller's settings; each file's own `validation_check` scope unless a scope is given. `revalidate`: the
+        templates as the atlas holds them now (before a write), never a cached copy."""
         request = request or RunRequest()
         if request.jobs is None and self.jobs is not None:
             request = dataclasses.replace(request, jobs=self.jobs)
-        return resolve_run_config(request, self.config, atlas=self.backend.schemas(atlas), default_scope="file")
+        schemas = self.backend.schemas(atlas, revalidate=revalidate)
+        return resolve_run_config(request, self.config, atlas=schemas, default_scope="file")
 
     # ------------------------------------------------------------------------------------------ add/update
 
@@ -83,7 +85,7 @@ class Gate:
     ) -> GateResult:
         self._check_arguments(mode, priority, metadata_dir, data_dir)
         destination = check_destination(destination)
-        config = self.run_config(atlas, request)
+        config = self.run_config(atlas, request, revalidate=True)
         inputs = RunInputs((), metadata_dir, data_dir)
         plan = build_plan(inputs)  # one walk serves the report check, validation and pairing
         entries = plan.deduplicated()
@@ -291,7 +293,7 @@ class Gate:
         if not dataset_ids:
             raise UsageError("name at least one dataset id to move")
         self.backend.schemas(source)  # an unknown source is a usage error before any run is recorded
-        config = self.run_config(destination, RunRequest(scope="advanced"))
+        config = self.run_config(destination, RunRequest(scope="advanced"), revalidate=True)
         ctx = validation_context(config.template, config.rule_pack, config.limits, ontologies=config.ontologies)
         refused: dict[str, str] = {}
         for dataset_id in dataset_ids:

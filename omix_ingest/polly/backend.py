@@ -45,14 +45,15 @@ class PollyBackend:
 
     # ------------------------------------------------------------------------------------------------ schemas
 
-    def schemas(self, atlas: str) -> AtlasSchemas:
+    def schemas(self, atlas: str, *, revalidate: bool = False) -> AtlasSchemas:
         fetch_url = self.client.endpoints.discover
+        fresh = {"offline": self.offline, "revalidate": revalidate}
         try:
             dataset_kind, sample_kinds = self._schema_names(atlas)
-            dataset = self.cache.get(self.client, fetch_url, atlas, dataset_kind, offline=self.offline) or {}
+            dataset = self.cache.get(self.client, fetch_url, atlas, dataset_kind, **fresh) or {}
             samples = {}
             for kind in sample_kinds:
-                document = self.cache.get(self.client, fetch_url, atlas, kind, offline=self.offline, optional=True)
+                document = self.cache.get(self.client, fetch_url, atlas, kind, optional=True, **fresh)
                 if document is not None:
                     samples[kind] = document
         except PollyError as exc:

@@ -54,14 +54,26 @@ class TemplateCache:
         *,
         offline: bool = False,
         optional: bool = False,
+        revalidate: bool = False,
     ) -> dict[str, Any] | None:
-        """The schema document: from the lock file, the fresh cache, or the server (revalidating the cache)."""
-        from omix_ingest.polly.client import PollyError, PollyUnreachable
+        """The schema document: from the lock file, the fresh cache, or the server (revalidating the cache).
+        `revalidate` (before a write): always asked of the server, with the cached ETag (a 304 costs no download),
+        and a lock file that no longer matches what the server serves is an error, not a silent stale verdict."""
 
         locked = self.lock.get(atlas, {}).get(schema_type)
-        if locked is not None:
+        if locked is not None and not revalidate:
             return dict(locked["document"])
         entry = self.cached(url, atlas, schema_type)
+        if revalidate and not offline:
+            served = self._fetch(client, url, atlas, schema_type, entry, optional=optional, fallback=False)
+            if locked is not None and served != locked["document"]:
+                raise UsageError(
+                    f"the lock file's {schema_type} schema for atlas {atlas!r} is not the one the atlas serves now; "
+                    f"run `omix template lock` again and validate against it"
+                )
+            return served
+        if locked is not None:
+            return dict(locked["document"])
         if offline:
             if entry is None:
                 if optional:
@@ -73,10 +85,27 @@ class TemplateCache:
             return dict(entry["document"])
         if entry is not None and time.time() - entry["fetched"] < self.ttl:
             return dict(entry["document"])
+        return self._fetch(client, url, atlas, schema_type, entry, optional=optional, fallback=True)
+
+    def _fetch(
+        self,
+        client: PollyClient,
+        url: str,
+        atlas: str,
+        schema_type: str,
+        entry: dict[str, Any] | None,
+        *,
+        optional: bool,
+        fallback: bool,
+    ) -> dict[str, Any] | None:
+        """Ask the server (with the cached ETag) and cache the answer; `fallback`: an unreachable server leaves
+        the cached copy in use, with a warning."""
+        from omix_ingest.polly.client import PollyError, PollyUnreachable
+
         try:
             document, etag = client.schema(atlas, schema_type, entry.get("etag") if entry else None)
         except PollyUnreachable as exc:
-            if entry is None:
+            if entry is None or not fallback:
                 raise
             print(f"omix: warning: {exc}; using the cached {schema_type} schema of {atlas!r}", file=sys.stderr)
             return dict(entry["document"])
