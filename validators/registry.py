@@ -8,8 +8,11 @@ A third-party package exposes a zero-argument callable (usually the class) under
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from importlib.metadata import entry_points
+from dataclasses import replace
+from functools import lru_cache
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -21,12 +24,9 @@ from validators.core.rulepack import RulePack
 from validators.core.template import Template
 from validators.core.unreadable import ReadLimits
 from validators.datasets import pairing, samples
-from validators.gct.gctx import GctxValidator
-from validators.gct.text import GctValidator
-from validators.h5ad.validator import H5adValidator
+from validators.deferred import DATA_VALIDATORS
 from validators.metadata import identity
 from validators.metadata.validator import MetadataValidator
-from validators.vcf.validator import VcfValidator
 
 ENTRY_POINT_GROUP = "omix_ingest.validators"
 
@@ -53,12 +53,11 @@ class PluginError(Exception):
     """A third-party validator failed to load or does not follow the protocol."""
 
 
+# Name → a new instance of the validator itself (imported on the call). Runs use `load_validators`, where the
+# data-file validators stay descriptions until they meet a file (validators/deferred.py).
 BUILTIN_VALIDATORS: dict[str, Callable[[], Validator]] = {
     "metadata": MetadataValidator,
-    "gct": GctValidator,
-    "vcf": VcfValidator,
-    "gctx": GctxValidator,
-    "h5ad": H5adValidator,
+    **{name: described.build for name, described in DATA_VALIDATORS.items()},
 }
 
 VALIDATOR_CRASHED = Rule(
@@ -83,11 +82,31 @@ CROSS_FILE_RULES: tuple[Rule, ...] = (
 )
 
 
+def _search_path_state() -> tuple[tuple[str, int], ...]:
+    """Each import path entry with its modification time: installing or removing a distribution changes it."""
+    state = []
+    for entry in sys.path:
+        where = Path(entry).absolute()
+        try:
+            state.append((str(where), where.stat().st_mtime_ns))
+        except (OSError, ValueError):
+            state.append((str(where), -1))
+    return tuple(state)
+
+
+@lru_cache(maxsize=8)
+def _plugin_entry_points(_state: tuple[tuple[str, int], ...]) -> tuple[EntryPoint, ...]:
+    """Discovery reads every installed distribution's metadata (milliseconds per call, and a run asks twice: for
+    the rule codes, then for the checks); it is redone when the import path or its folders change."""
+    return tuple(entry_points(group=ENTRY_POINT_GROUP))
+
+
 def load_validators(*, plugins: bool = True) -> list[Validator]:
-    loaded = [factory() for factory in BUILTIN_VALIDATORS.values()]
+    """The built-in validators, then the plugins'; each call builds new ones."""
+    loaded: list[Validator] = [MetadataValidator(), *(replace(d) for d in DATA_VALIDATORS.values())]
     if not plugins:
         return loaded
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
+    for entry in _plugin_entry_points(_search_path_state()):
         try:
             candidate = entry.load()()
         except Exception as exc:  # a broken plugin must not look like a broken dataset

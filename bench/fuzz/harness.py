@@ -172,6 +172,10 @@ def worker(target_name: str, strict: str | None, libfuzzer_args: list[str]) -> N
     import atheris  # type: ignore[import-untyped]
 
     with atheris.instrument_imports(include=["validators"]):  # before anything imports them
+        import validators.gct.gctx  # the registry imports the data-file validators on first use: here, instrumented
+        import validators.gct.text
+        import validators.h5ad.validator
+        import validators.vcf.validator  # noqa: F401
         from validators.core.model import Finding
         from validators.registry import BUILTIN_VALIDATORS
 
