@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
@@ -11,8 +12,6 @@ from collections.abc import Sequence
 import click
 
 from omix_ingest import __version__
-from omix_ingest.errors import USAGE_ERRORS, ExitCode
-from omix_ingest.secrets import redact
 
 # command name → (module, attribute): each command's module is imported only when that command runs, so that
 # `omix validate` in a pre-commit hook does not pay for the gate, the atlas store and the Polly client.
@@ -43,7 +42,29 @@ class LazyGroup(click.Group):
         if spec is None:
             return None
         command = getattr(importlib.import_module(spec[0]), spec[1])
+        _end_of_start_up()
         return command if isinstance(command, click.Command) else None
+
+
+_start_up = {"collector_paused": False}
+
+
+def _pause_collector() -> None:
+    """Loading the code of a command allocates hundreds of thousands of objects that live as long as the process,
+    and the cyclic garbage collector would walk them again and again (a tenth of a pre-commit run). It is paused
+    while the command's code loads, from the console script only (a program calling `main` keeps its own)."""
+    if gc.isenabled():
+        gc.disable()
+        _start_up["collector_paused"] = True
+
+
+def _end_of_start_up() -> None:
+    """Resume collection; what was loaded is moved out of the collector's sight for good (`gc.freeze`): modules,
+    classes and functions are never garbage, and the validation run's collections no longer walk them."""
+    if _start_up["collector_paused"]:
+        _start_up["collector_paused"] = False
+        gc.freeze()
+        gc.enable()
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -54,6 +75,9 @@ def cli() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit code; never lets a traceback reach the user unless OMIX_DEBUG is set."""
+    from omix_ingest.errors import USAGE_ERRORS, ExitCode  # with the registry: loaded once the collector is paused
+    from omix_ingest.secrets import redact
+
     for stream in (sys.stdout, sys.stderr):  # a lone surrogate in a file name or key is printed escaped, not fatal
         reconfigure = getattr(stream, "reconfigure", None)
         if callable(reconfigure):
@@ -83,8 +107,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             err=True,
         )
         return ExitCode.USAGE
+    finally:
+        _end_of_start_up()  # a command that never loaded (--help, a usage error)
     return int(result or 0)
 
 
 def console_entry() -> None:
+    _pause_collector()
     sys.exit(main())
