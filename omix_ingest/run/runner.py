@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import multiprocessing
 import os
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +139,9 @@ def inspect_all(
         return inspect_on_dask(tasks, ctx, validators, scheduler=scheduler, workers=jobs)
     if jobs <= 1 or len(tasks) < PARALLEL_THRESHOLD:
         return _inspect_serially(tasks, ctx, validators, advance)
+    import multiprocessing  # a pool only for large runs: a pre-commit run does not load it
+    from concurrent.futures import ProcessPoolExecutor
+
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     with ProcessPoolExecutor(
         max_workers=jobs,
