@@ -4,6 +4,7 @@ OMIX_SPLIT_MIN_BYTES, and the executor's stats say the file really went out as s
 
 from __future__ import annotations
 
+import gzip
 import json
 import random
 from collections.abc import Callable, Iterator
@@ -155,8 +156,6 @@ def test_plain_and_gzip_vcfs_have_no_split_points(tmp_path):
     plain.write_text("\n".join([*HEADER, *_records()]) + "\n", encoding="utf-8")
     assert split_points(plain, 4) is None
     gzipped = tmp_path / "calls.vcf.gz"
-    import gzip
-
     gzipped.write_bytes(gzip.compress(plain.read_bytes(), mtime=0))
     assert split_points(gzipped, 4) is None
 
@@ -176,3 +175,65 @@ def test_the_merge_shifts_lines_caps_after_merging_and_checks_seams(sorted_vcf):
     assert isinstance(merge_parts(str(sorted_vcf), broken), str)  # a seam whose state does not follow
     foreign = PartResult(lines=1, start=parts[-1].end, end=("chr1", 10**9), chroms=[parts[-1].chroms[-1], "chr1"])
     assert merge_parts(str(sorted_vcf), [*parts, foreign]) == "a contig appears in two parts"
+
+
+def _h5ad(path: Path) -> Path:
+    """4,000 cells x 200 genes: a CSR X with NaN in three rows and unsorted indices in two, far apart, and a dense
+    counts layer with negative values in rows of several blocks."""
+    import anndata
+    import h5py
+    import numpy as np
+    import pandas as pd
+    import scipy.sparse
+
+    rng = np.random.default_rng(3)
+    counts = rng.poisson(0.3, (4000, 200)).astype(np.float32)
+    obs = pd.DataFrame(index=[f"cell{i}" for i in range(4000)])
+    var = pd.DataFrame(index=[f"gene{i}" for i in range(200)])
+    matrix = scipy.sparse.csr_matrix(counts)
+    anndata.AnnData(X=matrix, obs=obs, var=var, layers={"counts": counts.copy()}).write_h5ad(path)
+    with h5py.File(path, "r+") as handle:
+        indptr = handle["X/indptr"][:]
+        data, indices = handle["X/data"], handle["X/indices"]
+        for row in NAN_ROWS:
+            data[indptr[row]] = np.nan
+        for row in UNSORTED_ROWS:
+            first, second = indices[indptr[row] : indptr[row] + 2]
+            indices[indptr[row] : indptr[row] + 2] = [second, first]
+        layer = handle["layers/counts"]
+        for row in NEGATIVE_ROWS:
+            layer[row, 0] = -1
+    return path
+
+
+NAN_ROWS, UNSORTED_ROWS, NEGATIVE_ROWS = (10, 1500, 3990), (100, 3000), (5, 1200, 2100, 3333)
+
+
+def test_a_split_h5ad_reports_what_one_pass_reports(run_cli, scheduler, tmp_path):
+    from validators.h5ad.rules import COUNTS, NON_FINITE, SPARSE_UNSORTED
+
+    path = _h5ad(tmp_path / "cells.h5ad")
+    report = _dask_equals_local(run_cli, scheduler, path)
+    assert split.last_stats.files_split == 1 and split.last_stats.part_tasks == 2 * 2 * WORKERS  # X and the layer
+    found = {(f["code"], f["pointer"]): f["params"] for f in report["findings"]}
+    assert found[(NON_FINITE.code, "X")]["nan"] == len(NAN_ROWS)
+    assert found[(SPARSE_UNSORTED.code, "X/indices")]["count"] == len(UNSORTED_ROWS)
+    assert found[(COUNTS.code, "layers/counts")]["negative"] == len(NEGATIVE_ROWS)
+
+
+def test_row_block_tallies_add_up_to_the_whole_matrix(tmp_path):
+    import h5py
+
+    from validators.h5ad.blocks import plan_blocks, tally_block
+    from validators.h5ad.tally import Tally, sparse_tally
+
+    path = _h5ad(tmp_path / "cells.h5ad")
+    blocks = [b for b in plan_blocks(path, 5, min_bytes=1) if b.path == "X"]
+    assert len(blocks) == 5 and blocks[0].start == 0 and blocks[-1].stop == 4000
+    total = Tally()
+    for block in blocks:
+        total += tally_block(path, block)
+    with h5py.File(path, "r") as handle:
+        x = handle["X"]
+        whole = sparse_tally(x["data"], x["indices"], x["indptr"], 200, 0, 4000, counts=True)
+    assert total == whole and whole.unsorted == len(UNSORTED_ROWS) and whole.stats.nan == len(NAN_ROWS)

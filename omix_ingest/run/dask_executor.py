@@ -174,7 +174,7 @@ def inspect_on_dask(
             submitted = split.submit(client, splits)
             futures = client.map(inspect_chunk, _chunks(rest, threads), shared=shared, cwd=cwd, pure=False)
             chunks: list[list[FileReport]] = client.gather(futures)
-            merged, whole = split.collect(client, splits, submitted, validators)
+            merged, whole = split.collect(client, splits, submitted, shared)
             again = client.map(inspect_chunk, [[tasks[number]] for number in whole], shared=shared, cwd=cwd, pure=False)
             merged.update({number: report for number, [report] in zip(whole, client.gather(again), strict=True)})
         except NotOnWorker as exc:

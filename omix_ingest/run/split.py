@@ -1,17 +1,20 @@
-"""One large file over several Dask tasks: a BGZF VCF's line pass in parts (see `validators.vcf.part`), merged into
-the FileReport one task would have written.
+"""One large file over several Dask tasks, merged into the FileReport one task would have written.
 
 Only with `--executor dask`, only for a local (shared-filesystem) file of at least `split_threshold()` bytes that
-only the VCF validator claims, and only when `split_points` finds a sound BGZF container with a plain header. Each
-part is a task; one more task runs what is checked once (the container, the htslib read, the file's SHA-256), and
-the index is checked here after the merge. A part that cannot be merged exactly (an interleaved or unsorted contig
-across a seam, a line too long, not UTF-8, too many errors) sends the file back to one whole-file task, so the report
-is the same either way; only the time differs.
+only the VCF or only the h5ad validator claims:
+- a BGZF VCF, when `split_points` finds a sound container with a plain header: its line pass in parts (see
+  `validators.vcf.part`); one more task runs what is checked once (the container, the htslib read, the file's
+  SHA-256), and the index is checked here after the merge. A part that cannot be merged exactly (an interleaved or
+  unsorted contig across a seam, a line too long, not UTF-8, too many errors) sends the file back to one whole-file
+  task, so the report is the same either way; only the time differs;
+- an h5ad: the value passes of X, the layers and raw/X in row blocks (see `validators.h5ad.blocks`), then one final
+  task runs the validator with those tallies in place of reading the values.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,11 +22,14 @@ from typing import Any
 
 from omix_ingest.report.model import FileReport
 from omix_ingest.run.remote import RemotePath, relabel
-from omix_ingest.run.runner import Task, file_sha256
+from omix_ingest.run.runner import Task, file_sha256, inspect_file
 from validators.core.capped import CappedFindings
 from validators.core.context import Fact
 from validators.core.model import Finding
 from validators.core.unreadable import not_a_regular_file
+from validators.h5ad.blocks import Block, TalliedH5adValidator, TallyKey, plan_blocks, tally_block
+from validators.h5ad.tally import Tally
+from validators.h5ad.validator import H5adValidator
 from validators.registry import Validator
 from validators.vcf.part import PartResult, check_part, finish, merge_parts, split_points, whole_file_checks
 from validators.vcf.validator import VcfValidator
@@ -58,35 +64,51 @@ def split_threshold() -> int:
 class FileSplit:
     task: Task
     real: Path  # where the file is read (the task's path, under the caller's folder when relative)
-    points: tuple[int, ...]  # BGZF block offsets at which the parts start
+    points: tuple[int, ...] = ()  # a VCF: the BGZF block offsets at which the parts start
+    blocks: tuple[Block, ...] = ()  # an h5ad: the row blocks of its matrices
 
     @property
     def bounds(self) -> list[tuple[int, int | None]]:
         return list(zip(self.points, [*self.points[1:], None], strict=True))
 
 
+def _builtin(validator: Validator) -> type | None:
+    """VcfValidator or H5adValidator when `validator` is that built-in one (or the registry's deferred stand-in
+    for it, which names its class as `module:Class`), else None: plugins are never split."""
+    for kind in (VcfValidator, H5adValidator):
+        if type(validator) is kind or getattr(validator, "target", None) == f"{kind.__module__}:{kind.__qualname__}":
+            return kind
+    return None
+
+
+def _split(task: Task, validators: Sequence[Validator], cwd: str, threads: int, threshold: int) -> FileSplit | None:
+    path, chosen = task
+    kind = _builtin(validators[chosen[0]]) if len(chosen) == 1 else None
+    if isinstance(path, RemotePath) or kind not in (VcfValidator, H5adValidator):
+        return None
+    real = path if path.is_absolute() else Path(cwd) / path
+    if not real.name.lower().endswith((".vcf.gz", ".vcf.bgz", ".h5ad")) or not_a_regular_file(real, str(real)):
+        return None
+    try:
+        size = real.stat().st_size
+        if size < threshold:
+            return None
+        smallest = min(MIN_PART_BYTES, threshold or 1)
+        parts = max(2, min(MAX_PARTS, threads * PARTS_PER_THREAD, size // smallest))
+        if kind is H5adValidator:
+            blocks = plan_blocks(real, parts, min_bytes=2 * smallest)
+            return FileSplit(task, real, blocks=tuple(blocks)) if blocks else None
+        points = split_points(real, parts)
+    except OSError:
+        return None  # the whole-file task says what is wrong
+    return FileSplit(task, real, points=tuple(points)) if points is not None else None
+
+
 def plan_splits(tasks: list[Task], validators: Sequence[Validator], cwd: str, threads: int) -> dict[int, FileSplit]:
     """The tasks (by position) whose file is split, and where."""
     threshold = split_threshold()
-    splits: dict[int, FileSplit] = {}
-    for number, task in enumerate(tasks):
-        path, chosen = task
-        if isinstance(path, RemotePath) or len(chosen) != 1 or not isinstance(validators[chosen[0]], VcfValidator):
-            continue
-        real = path if path.is_absolute() else Path(cwd) / path
-        if not real.name.lower().endswith((".vcf.gz", ".vcf.bgz")) or not_a_regular_file(real, str(real)):
-            continue
-        try:
-            size = real.stat().st_size
-            if size < threshold:
-                continue
-            parts = max(2, min(MAX_PARTS, threads * PARTS_PER_THREAD, size // min(MIN_PART_BYTES, threshold or 1)))
-            points = split_points(real, parts)
-        except OSError:
-            continue  # the whole-file task says what is wrong
-        if points is not None:
-            splits[number] = FileSplit(task, real, tuple(points))
-    return splits
+    found = {number: _split(task, validators, cwd, threads, threshold) for number, task in enumerate(tasks)}
+    return {number: split for number, split in found.items() if split is not None}
 
 
 def vcf_part(real: str, start: int, stop: int | None) -> PartResult:
@@ -100,6 +122,38 @@ def vcf_once(real: str) -> tuple[CappedFindings, str | None, int | None]:
     once = whole_file_checks(path, real)
     sha256, size = file_sha256(path)
     return once, sha256, size
+
+
+def h5ad_block(real: str, block: Block) -> Tally | None:
+    """Runs on a worker: one row block's tally, or None when it cannot be read (the final pass reads it then)."""
+    try:
+        return tally_block(Path(real), block)
+    except Exception:  # any storage error: the final pass meets it again and reports it as one pass does
+        return None
+
+
+def h5ad_final(task: Task, real: str, tallies: dict[TallyKey, Tally], shared: tuple[Any, Any]) -> FileReport:
+    """Runs on a worker: the h5ad validator over the whole file, with the blocks' tallies."""
+    ctx, _ = shared
+    if not os.path.lexists(real):  # as for any task: a cluster without the shared filesystem stops the run
+        from omix_ingest.run.dask_executor import NotOnWorker
+
+        raise NotOnWorker(f"worker on {socket.gethostname()} cannot see {real}")
+    report = inspect_file((Path(real), (0,)), ctx, [TalliedH5adValidator(tallies)])
+    return report if Path(real) == task[0] else relabel(report, real, str(task[0]))
+
+
+def _tallies(blocks: tuple[Block, ...], found: list[Tally | None]) -> dict[TallyKey, Tally]:
+    """Each matrix's blocks added up; a matrix with a block that could not be read is left to the final pass."""
+    sums: dict[TallyKey, Tally] = {}
+    failed = set()
+    for block, tally in zip(blocks, found, strict=True):
+        if tally is None:
+            failed.add(block.key)
+        else:
+            sums.setdefault(block.key, Tally())
+            sums[block.key] += tally
+    return {key: tally for key, tally in sums.items() if key not in failed}
 
 
 def _report(
@@ -123,20 +177,29 @@ def submit(client: Any, splits: dict[int, FileSplit]) -> dict[int, Submitted]:
     submitted = {}
     for number, split in splits.items():
         real = str(split.real)
-        parts = [client.submit(vcf_part, real, start, stop, pure=False) for start, stop in split.bounds]
-        submitted[number] = Submitted(parts, client.submit(vcf_once, real, pure=False))
+        if split.blocks:
+            parts = [client.submit(h5ad_block, real, block, pure=False) for block in split.blocks]
+            submitted[number] = Submitted(parts, None)
+        else:
+            parts = [client.submit(vcf_part, real, start, stop, pure=False) for start, stop in split.bounds]
+            submitted[number] = Submitted(parts, client.submit(vcf_once, real, pure=False))
         last_stats.files_split += 1
         last_stats.part_tasks += len(parts)
     return submitted
 
 
 def collect(
-    client: Any, splits: dict[int, FileSplit], submitted: dict[int, Submitted], validators: Sequence[Validator]
+    client: Any, splits: dict[int, FileSplit], submitted: dict[int, Submitted], shared: Any
 ) -> tuple[dict[int, FileReport], list[int]]:
     """The merged reports by task position, and the positions whose file must be validated whole after all."""
     reports: dict[int, FileReport] = {}
     whole: list[int] = []
+    finals = {}
     for number, split in splits.items():
+        if split.blocks:
+            tallies = _tallies(split.blocks, client.gather(submitted[number].parts))
+            finals[number] = client.submit(h5ad_final, split.task, str(split.real), tallies, shared, pure=False)
+            continue
         parts: list[PartResult] = client.gather(submitted[number].parts)
         once, sha256, size = client.gather(submitted[number].once)
         merged = merge_parts(str(split.real), parts)
@@ -145,5 +208,6 @@ def collect(
             whole.append(number)
             continue
         items = finish(split.real, str(split.real), once, merged)
-        reports[number] = _report(split, validators[split.task[1][0]].name, items, sha256, size)
+        reports[number] = _report(split, VcfValidator.name, items, sha256, size)
+    reports.update(zip(finals, client.gather(list(finals.values())), strict=True))
     return reports, whole

@@ -6,7 +6,6 @@ depends on the chunk size, not on the number of cells.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,42 +24,9 @@ from validators.h5ad.rules import (
     SPARSE_STRUCTURE,
     SPARSE_UNSORTED,
 )
+from validators.h5ad.tally import INDPTR_CHUNK, Tally, ValueStats, dense_tally, sparse_tally
 
-# Stored values per chunk: ~4M values keep data + indices + temporaries around 100 MB.
-CHUNK_VALUES = 4_000_000
-INDPTR_CHUNK = 1_000_000
 RAW_MATRICES = ("raw/X", "raw.X")  # raw.X: anndata < 0.7 kept raw at the root
-
-
-@dataclass
-class ValueStats:
-    """Running tallies over a matrix's values."""
-
-    nan: int = 0
-    inf: int = 0
-    negative: int = 0
-    fractional: int = 0
-    zeros: int = 0
-    nonzero: int = 0
-
-    def add(self, values: np.ndarray, *, counts: bool) -> None:
-        if values.size == 0:
-            return
-        if values.dtype.kind == "f":
-            finite = np.isfinite(values)
-            bad = values.size - int(np.count_nonzero(finite))
-            if bad:
-                nan = int(np.count_nonzero(np.isnan(values)))
-                self.nan += nan
-                self.inf += bad - nan
-                values = values[finite]
-        if counts:
-            self.negative += int(np.count_nonzero(values < 0))
-            if values.dtype.kind == "f":
-                self.fractional += int(np.count_nonzero(values != np.floor(values)))
-        nonzero = int(np.count_nonzero(values))
-        self.nonzero += nonzero
-        self.zeros += values.size - nonzero
 
 
 def sparse_shape(declared: Any) -> tuple[int, int] | str:
@@ -119,11 +85,7 @@ class MatrixCheck:
         if dset.dtype.kind not in "biuf":
             self.out.add(MATRIX_DTYPE.finding(self.display, self.at(path), path=path, dtype=str(dset.dtype)))
             return
-        stats = ValueStats()
-        rows_per_chunk = max(1, CHUNK_VALUES // max(1, dset.shape[1]))
-        for start in range(0, dset.shape[0], rows_per_chunk):
-            stats.add(np.asarray(dset[start : start + rows_per_chunk]).ravel(), counts=counts)
-        self.report(path, stats, counts=counts, sparse=False)
+        self.report(path, self.dense_tally(path, dset, counts=counts).stats, counts=counts, sparse=False)
 
     def sparse(
         self, path: str, group: Any, kind: str, expected: tuple[int | None, int | None], *, counts: bool
@@ -188,45 +150,27 @@ class MatrixCheck:
         return not problems
 
     def _entries(self, path: str, data: Any, indices: Any, indptr: Any, minor: int, *, counts: bool) -> None:
-        stats = ValueStats()
-        out_of_range = unsorted = duplicates = 0
-        major = indptr.shape[0] - 1
-        start_major = 0
-        while start_major < major:
-            start_value = int(indptr[start_major])
-            # Extend the range of rows until the chunk holds about CHUNK_VALUES stored values.
-            window = np.asarray(indptr[start_major : min(major, start_major + INDPTR_CHUNK) + 1], dtype=np.int64)
-            end_offset = int(np.searchsorted(window, start_value + CHUNK_VALUES, side="right")) - 1
-            end_major = start_major + max(1, end_offset)
-            end_major = min(end_major, major)
-            bounds = np.asarray(indptr[start_major : end_major + 1], dtype=np.int64) - start_value
-            end_value = start_value + int(bounds[-1])
-            idx = np.asarray(indices[start_value:end_value])
-            stats.add(np.asarray(data[start_value:end_value]), counts=counts)
-            if idx.size:
-                out_of_range += int(np.count_nonzero((idx < 0) | (idx >= minor)))
-                step = np.diff(idx.astype(np.int64))
-                # Differences across a row boundary are meaningless: mask them out.
-                row_starts = bounds[1:-1]
-                row_starts = row_starts[(row_starts > 0) & (row_starts < idx.size)]
-                within = np.ones(step.size, dtype=bool)
-                within[row_starts - 1] = False
-                unsorted_steps = (step < 0) & within
-                duplicates += int(np.count_nonzero((step == 0) & within))
-                if unsorted_steps.any():
-                    rows = np.searchsorted(bounds, np.nonzero(unsorted_steps)[0], side="right")
-                    unsorted += int(np.unique(rows).size)
-            start_major = end_major
-        if out_of_range:
+        found = self.sparse_tally(path, data, indices, indptr, minor, counts=counts)
+        if found.out_of_range:
             self.out.add(
                 SPARSE_RANGE.finding(
-                    self.display, self.at(f"{path}/indices"), path=path, count=out_of_range, limit=minor
+                    self.display, self.at(f"{path}/indices"), path=path, count=found.out_of_range, limit=minor
                 )
             )
-        if unsorted:
-            self.out.add(SPARSE_UNSORTED.finding(self.display, self.at(f"{path}/indices"), path=path, count=unsorted))
-        if duplicates:
+        if found.unsorted:
             self.out.add(
-                SPARSE_DUPLICATE.finding(self.display, self.at(f"{path}/indices"), path=path, count=duplicates)
+                SPARSE_UNSORTED.finding(self.display, self.at(f"{path}/indices"), path=path, count=found.unsorted)
             )
-        self.report(path, stats, counts=counts, sparse=True)
+        if found.duplicates:
+            self.out.add(
+                SPARSE_DUPLICATE.finding(self.display, self.at(f"{path}/indices"), path=path, count=found.duplicates)
+            )
+        self.report(path, found.stats, counts=counts, sparse=True)
+
+    # The value passes; a split file's final pass gets them from its row-block tasks instead (`blocks`).
+
+    def dense_tally(self, path: str, dset: Any, *, counts: bool) -> Tally:
+        return dense_tally(dset, 0, dset.shape[0], counts=counts)
+
+    def sparse_tally(self, path: str, data: Any, indices: Any, indptr: Any, minor: int, *, counts: bool) -> Tally:
+        return sparse_tally(data, indices, indptr, minor, 0, indptr.shape[0] - 1, counts=counts)
