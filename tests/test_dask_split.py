@@ -145,6 +145,26 @@ def test_a_seam_in_unsorted_records_sends_the_file_back_whole(run_cli, scheduler
     assert split.last_stats.part_tasks >= 4 and list(split.last_stats.validated_whole) == [str(path)]
 
 
+def _interleaved(records: list[str]) -> list[str]:
+    return [*records, records[5]]  # a chr1 record after chrX: the contig is met in the first and the last part
+
+
+def _not_utf8(records: list[str]) -> list[str]:
+    at = len(records) * 3 // 4
+    return [*records[:at], records[at].replace("\t.\t", "\t\udcff\t", 1), *records[at + 1 :]]
+
+
+@pytest.mark.parametrize("change", [_interleaved, _not_utf8], ids=["interleaved", "not utf-8"])
+def test_what_parts_cannot_merge_exactly_is_validated_whole(run_cli, scheduler, tmp_path, change):
+    plain = tmp_path / "calls.vcf"
+    text = "\n".join([*HEADER, *change(_records())]) + "\n"
+    plain.write_bytes(text.encode("utf-8", "surrogateescape"))
+    pysam.tabix_compress(str(plain), f"{plain}.gz", force=True)
+    path = Path(f"{plain}.gz")
+    _dask_equals_local(run_cli, scheduler, path)
+    assert split.last_stats.part_tasks >= 4 and list(split.last_stats.validated_whole) == [str(path)]
+
+
 def test_small_files_and_the_local_executor_are_not_split(run_cli, scheduler, sorted_vcf, monkeypatch):
     monkeypatch.setenv(split.SPLIT_ENV, str(sorted_vcf.stat().st_size + 1))
     _dask_equals_local(run_cli, scheduler, sorted_vcf)

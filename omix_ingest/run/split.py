@@ -113,13 +113,19 @@ def plan_splits(tasks: list[Task], validators: Sequence[Validator], cwd: str, th
 
 def vcf_part(real: str, start: int, stop: int | None) -> PartResult:
     """Runs on a worker: one part's line pass."""
-    return check_part(Path(real), real, start, stop)
+    try:
+        return check_part(Path(real), real, start, stop)
+    except Exception as exc:  # the whole-file task meets it again and reports it as one pass does
+        return PartResult(abnormal=f"{type(exc).__name__}: {exc}")
 
 
-def vcf_once(real: str) -> tuple[CappedFindings, str | None, int | None]:
-    """Runs on a worker: what is checked once per split file, and its digest."""
+def vcf_once(real: str) -> tuple[CappedFindings, str | None, int | None] | None:
+    """Runs on a worker: what is checked once per split file, and its digest (None: validate the file whole)."""
     path = Path(real)
-    once = whole_file_checks(path, real)
+    try:
+        once = whole_file_checks(path, real)
+    except Exception:  # as in vcf_part
+        return None
     sha256, size = file_sha256(path)
     return once, sha256, size
 
@@ -201,12 +207,13 @@ def collect(
             finals[number] = client.submit(h5ad_final, split.task, str(split.real), tallies, shared, pure=False)
             continue
         parts: list[PartResult] = client.gather(submitted[number].parts)
-        once, sha256, size = client.gather(submitted[number].once)
-        merged = merge_parts(str(split.real), parts)
-        if isinstance(merged, str):
-            last_stats.validated_whole[str(split.task[0])] = merged
+        checked_once = client.gather(submitted[number].once)
+        merged = merge_parts(str(split.real), parts) if checked_once else "the once-per-file checks failed"
+        if isinstance(merged, str) or checked_once is None:
+            last_stats.validated_whole[str(split.task[0])] = str(merged)
             whole.append(number)
             continue
+        once, sha256, size = checked_once
         items = finish(split.real, str(split.real), once, merged)
         reports[number] = _report(split, VcfValidator.name, items, sha256, size)
     reports.update(zip(finals, client.gather(list(finals.values())), strict=True))

@@ -102,7 +102,7 @@ def _header_end(handle: BinaryIO) -> int | None:
     """The offset of the first BGZF block after the one holding the #CHROM line's end, or None when the header is
     not a plain run of ## lines ended by #CHROM (those files are validated whole)."""
     handle.seek(0)
-    data, offset, text = handle.read(65536 * 2), 0, b""
+    data, offset, text, start = handle.read(65536 * 2), 0, bytearray(), 0
     while len(text) <= MAX_HEADER_BYTES:
         size = _block_at(data, 0)
         if size is None:
@@ -111,8 +111,7 @@ def _header_end(handle: BinaryIO) -> int | None:
         offset += size
         if text.startswith(b"\xef\xbb\xbf"):
             return None
-        start = 0
-        while (end := text.find(b"\n", start)) >= 0:
+        while (end := text.find(b"\n", start)) >= 0:  # each line once, as the blocks come
             if not text.startswith(b"##", start):
                 return offset if text.startswith(b"#CHROM", start) else None
             start = end + 1
