@@ -1,14 +1,15 @@
 """The data rows of a text GCT: row ids, row width, stray lines, and every matrix cell as cmapPy will read it.
 
-Most rows are all finite numbers, so each row is first tried whole at C speed; only a row that fails goes through
-the cell-by-cell checks that say which cell is wrong and why.
+Rows come in batches: a large batch goes through `validators.gct.screen` first, which clears most rows at once.
+Every other row is first tried whole at C speed; only a row that fails goes through the cell-by-cell checks that
+say which cell is wrong and why.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable
 from itertools import compress
 from typing import Any
 
@@ -27,6 +28,7 @@ from validators.gct.rules import (
     RAGGED_ROW,
     STRAY_LINE,
 )
+from validators.gct.screen import SCREEN_FROM, screen
 
 # A character no number is written with (letters stay: e, inf, nan; markers such as #N/A go the long way). Python's
 # float() also takes "1_000", other scripts' digits and numbers padded with control characters; cmapPy reads some
@@ -59,58 +61,88 @@ def unrepresentable(cell: str, value: float) -> str | None:
     return None
 
 
+def _data_cells(text: str, first: int) -> str:
+    """The part of a row after its first `first` fields."""
+    at = -1
+    for _ in range(first):
+        at = text.index("\t", at + 1)
+    return text[at + 1 :]
+
+
 class RowChecker:
     """Checks the data rows that follow the head."""
 
-    def __init__(self, display: str, out: CappedFindings) -> None:
+    def __init__(self, display: str, out: CappedFindings, screen_from: int = SCREEN_FROM) -> None:
         self.display, self.out = display, out
+        self.screen_from = screen_from  # characters in a batch from which the screen is used
 
     def at(self, line: int, column: int = 1) -> Location:
         return Location(line=line, column=column)
 
-    def check(self, lines: Iterator[tuple[int, str]], layout: GctLayout) -> int:
-        """Check every data row; returns how many there were."""
+    def check(self, batches: Iterable[list[tuple[int, str]]], layout: GctLayout) -> int:
+        """Check every data row, read in batches of lines; returns how many rows there were."""
         first_value = 2 if layout.version == "1.2" else 1 + layout.row_meta
         width = first_value + len(layout.samples)
         seen_ids: dict[str, int] = {}
         rows = 0
         missing = 0
         markers: set[str] = set()
-        for number, text in lines:
-            if not text.strip(" "):  # a line of tabs is a row of empty cells, which cmapPy refuses
-                self.out.add(STRAY_LINE.finding(self.display, self.at(number), what="blank", severity=Severity.WARNING))
-                continue
-            if text.startswith("#"):
-                self.out.add(STRAY_LINE.finding(self.display, self.at(number), what="comment"))
-                continue
-            rows += 1
-            fields = text.split("\t")
-            if len(fields) != width:
-                self.out.add(RAGGED_ROW.finding(self.display, self.at(number), found=len(fields), expected=width))
-                continue
-            row_id = fields[0]
-            problem = id_problem(row_id)
-            if problem:
-                self.out.add(
-                    BAD_ID.finding(self.display, self.at(number), what="row id", value=row_id, problem=problem)
-                )
-            elif row_id in seen_ids:
-                first_line = seen_ids[row_id]
-                self.out.add(
-                    DUPLICATE_ROW_ID.finding(self.display, self.at(number), value=row_id, first_line=first_line)
-                )
-            else:
-                seen_ids[row_id] = number
-                if len(row_id) > 1 and row_id[0] == row_id[-1] == '"':
-                    self.out.add(QUOTED_FIELD.finding(self.display, self.at(number), value=row_id))
-            cells = fields[first_value:]
-            start = sum(map(len, fields[:first_value])) + first_value  # where the cells start in the line
-            fast = self._fast_row(text, start, cells, markers)
-            missing += fast if fast is not None else self._slow_row(number, fields, first_value, layout, markers)
+        for batch in batches:
+            screened = self._screen(batch, first_value, width, markers)
+            for index, (number, text) in enumerate(batch):
+                if not text.strip(" "):  # a line of tabs is a row of empty cells, which cmapPy refuses
+                    where = self.at(number)
+                    self.out.add(STRAY_LINE.finding(self.display, where, what="blank", severity=Severity.WARNING))
+                    continue
+                if text.startswith("#"):
+                    self.out.add(STRAY_LINE.finding(self.display, self.at(number), what="comment"))
+                    continue
+                rows += 1
+                known = screened[index] if screened else None
+                if known is not None:  # the screen found nothing to say about the cells
+                    self._row_id(number, text.partition("\t")[0], seen_ids)
+                    missing += known
+                    continue
+                fields = text.split("\t")
+                if len(fields) != width:
+                    self.out.add(RAGGED_ROW.finding(self.display, self.at(number), found=len(fields), expected=width))
+                    continue
+                self._row_id(number, fields[0], seen_ids)
+                cells = fields[first_value:]
+                start = sum(map(len, fields[:first_value])) + first_value  # where the cells start in the line
+                fast = self._fast_row(text, start, cells, markers)
+                missing += fast if fast is not None else self._slow_row(number, fields, first_value, layout, markers)
         if missing:
             shown = ", ".join(sorted(markers))
             self.out.add(MISSING_VALUES.finding(self.display, Location(), count=missing, markers=shown))
         return rows
+
+    def _screen(self, batch: list[tuple[int, str]], first: int, width: int, markers: set[str]) -> list[int | None]:
+        """The screen's verdict per line of a batch large enough to be worth it (an empty list: not screened);
+        only lines that are rows of the right width are screened."""
+        if width <= first or sum(len(text) for _, text in batch) < self.screen_from:
+            return []
+        tabs = width - 1
+        picked = [i for i, (_, text) in enumerate(batch) if text.count("\t") == tabs and not text.startswith("#")]
+        verdicts: list[int | None] = [None] * len(batch)
+        if picked:
+            found, used = screen([_data_cells(batch[i][1], first) for i in picked])
+            markers.update(used)
+            for index, verdict in zip(picked, found, strict=True):
+                verdicts[index] = verdict
+        return verdicts
+
+    def _row_id(self, number: int, row_id: str, seen_ids: dict[str, int]) -> None:
+        problem = id_problem(row_id)
+        if problem:
+            self.out.add(BAD_ID.finding(self.display, self.at(number), what="row id", value=row_id, problem=problem))
+        elif row_id in seen_ids:
+            first_line = seen_ids[row_id]
+            self.out.add(DUPLICATE_ROW_ID.finding(self.display, self.at(number), value=row_id, first_line=first_line))
+        else:
+            seen_ids[row_id] = number
+            if len(row_id) > 1 and row_id[0] == row_id[-1] == '"':
+                self.out.add(QUOTED_FIELD.finding(self.display, self.at(number), value=row_id))
 
     @staticmethod
     def _fast_row(text: str, start: int, cells: list[str], markers: set[str]) -> int | None:

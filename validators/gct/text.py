@@ -23,6 +23,7 @@ from validators.core.unreadable import NOT_UTF8, UTF8_BOM, bounded_lines, empty_
 from validators.gct.header import GctLayout, HeaderParser
 from validators.gct.rows import RowChecker
 from validators.gct.rules import COMPRESSED, CRLF, DIMENSION_MISMATCH, RULES
+from validators.gct.screen import BATCH_CHARS, SCREEN_FROM
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -36,12 +37,42 @@ class _Reader:
         self.crlf = 0
         self.first_crlf: int | None = None
         self.broken = False
+        self.held: list[Finding] | None = None
+        self.lines = self._lines()
 
     def __iter__(self) -> Iterator[tuple[int, str]]:
-        for raw in bounded_lines(self.handle, self.display, self.out):
+        return self.lines
+
+    def add(self, finding: Finding) -> None:
+        """A finding of the reading itself, held back while a batch of the lines before it is being read."""
+        if self.held is None:
+            self.out.add(finding)
+        else:
+            self.held.append(finding)
+
+    def batches(self, size: int = BATCH_CHARS) -> Iterator[list[tuple[int, str]]]:
+        """The lines left, in lists of about `size` characters. What the reading reports (a decoding error, an
+        overlong line) ends the lines; it is passed on after the last batch has been checked, in file order."""
+        self.held = []
+        batch: list[tuple[int, str]] = []
+        chars = 0
+        for item in self.lines:
+            batch.append(item)
+            chars += len(item[1])
+            if chars >= size:
+                yield batch
+                batch, chars = [], 0
+        if batch:
+            yield batch
+        held, self.held = self.held, None
+        for finding in held:
+            self.out.add(finding)
+
+    def _lines(self) -> Iterator[tuple[int, str]]:
+        for raw in bounded_lines(self.handle, self.display, self):
             self.number += 1
             if self.number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                self.out.add(UTF8_BOM.finding(self.display, Location(line=1, column=1)))
+                self.add(UTF8_BOM.finding(self.display, Location(line=1, column=1)))
                 raw = raw[3:]
             if raw.endswith(b"\r\n"):
                 self.crlf += 1
@@ -55,7 +86,7 @@ class _Reader:
                 column = len(raw[: exc.start].decode("utf-8", errors="replace")) + 1
                 detail = f"byte 0x{raw[exc.start]:02X} at line {self.number}, column {column}"
                 where = Location(line=self.number, column=column)
-                self.out.add(NOT_UTF8.finding(self.display, where, detail=detail))
+                self.add(NOT_UTF8.finding(self.display, where, detail=detail))
                 self.broken = True
                 return
             yield self.number, text
@@ -65,6 +96,9 @@ class GctValidator:
     name = "gct"
     kind = "data"
     rules: tuple[Rule, ...] = RULES
+
+    def __init__(self, screen_from: int = SCREEN_FROM) -> None:
+        self.screen_from = screen_from  # batches of fewer characters skip the screen (0: every batch is screened)
 
     def claims(self, path: Path) -> bool:
         return path.name.lower().endswith(".gct")
@@ -84,7 +118,7 @@ class GctValidator:
                     return
                 handle.seek(0)
                 reader = _Reader(handle, display, out)
-                layout = _parse(reader, display, out)
+                layout = _parse(reader, display, out, self.screen_from)
                 if reader.crlf:
                     out.add(CRLF.finding(display, Location(line=reader.first_crlf, column=1), count=reader.crlf))
         except OSError as exc:
@@ -100,13 +134,12 @@ class GctValidator:
         yield from out
 
 
-def _parse(reader: _Reader, display: str, out: CappedFindings) -> GctLayout | None:
+def _parse(reader: _Reader, display: str, out: CappedFindings, screen_from: int) -> GctLayout | None:
     """The head, then the data rows, then whether there were as many rows as line 2 declares."""
-    lines = iter(reader)
-    layout = HeaderParser(display, out).parse(lines)
+    layout = HeaderParser(display, out).parse(iter(reader))
     if layout is None:
         return None
-    rows = RowChecker(display, out).check(lines, layout)
+    rows = RowChecker(display, out, screen_from).check(reader.batches(), layout)
     if rows != layout.rows and not reader.broken:  # a decoding error already ended the file early
         out.add(DIMENSION_MISMATCH.finding(display, Location(), declared=layout.rows, what="data rows", actual=rows))
     return layout
