@@ -107,8 +107,15 @@ def _split(task: Task, validators: Sequence[Validator], cwd: str, threads: int, 
 def plan_splits(tasks: list[Task], validators: Sequence[Validator], cwd: str, threads: int) -> dict[int, FileSplit]:
     """The tasks (by position) whose file is split, and where."""
     threshold = split_threshold()
-    found = {number: _split(task, validators, cwd, threads, threshold) for number, task in enumerate(tasks)}
-    return {number: split for number, split in found.items() if split is not None}
+    splits = {}
+    for number, task in enumerate(tasks):
+        try:
+            found = _split(task, validators, cwd, threads, threshold)
+        except Exception:  # whatever stops the planning, the whole-file task meets and reports
+            found = None
+        if found is not None:
+            splits[number] = found
+    return splits
 
 
 def vcf_part(real: str, start: int, stop: int | None) -> PartResult:
@@ -194,6 +201,21 @@ def submit(client: Any, splits: dict[int, FileSplit]) -> dict[int, Submitted]:
     return submitted
 
 
+def _vcf_report(split: FileSplit, parts: list[PartResult], checked_once: Any) -> FileReport | str:
+    """The split VCF's report, or why the file must be validated whole after all."""
+    if checked_once is None:
+        return "the once-per-file checks failed"
+    merged = merge_parts(str(split.real), parts)
+    if isinstance(merged, str):
+        return merged
+    once, sha256, size = checked_once
+    try:
+        items = finish(split.real, str(split.real), once, merged)
+    except Exception as exc:  # the index check, as in vcf_part
+        return f"{type(exc).__name__}: {exc}"
+    return _report(split, VcfValidator.name, items, sha256, size)
+
+
 def collect(
     client: Any, splits: dict[int, FileSplit], submitted: dict[int, Submitted], shared: Any
 ) -> tuple[dict[int, FileReport], list[int]]:
@@ -202,19 +224,16 @@ def collect(
     whole: list[int] = []
     finals = {}
     for number, split in splits.items():
+        parts = client.gather(submitted[number].parts)
         if split.blocks:
-            tallies = _tallies(split.blocks, client.gather(submitted[number].parts))
+            tallies = _tallies(split.blocks, parts)
             finals[number] = client.submit(h5ad_final, split.task, str(split.real), tallies, shared, pure=False)
             continue
-        parts: list[PartResult] = client.gather(submitted[number].parts)
-        checked_once = client.gather(submitted[number].once)
-        merged = merge_parts(str(split.real), parts) if checked_once else "the once-per-file checks failed"
-        if isinstance(merged, str) or checked_once is None:
-            last_stats.validated_whole[str(split.task[0])] = str(merged)
+        report = _vcf_report(split, parts, client.gather(submitted[number].once))
+        if isinstance(report, str):
+            last_stats.validated_whole[str(split.task[0])] = report
             whole.append(number)
-            continue
-        once, sha256, size = checked_once
-        items = finish(split.real, str(split.real), once, merged)
-        reports[number] = _report(split, VcfValidator.name, items, sha256, size)
+        else:
+            reports[number] = report
     reports.update(zip(finals, client.gather(list(finals.values())), strict=True))
     return reports, whole
