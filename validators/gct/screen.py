@@ -24,8 +24,8 @@ from validators.gct.header import MISSING_MARKERS
 
 # Lines are checked in batches of about this many characters (memory stays bounded: a few times this); a batch
 # of fewer than SCREEN_FROM characters is checked the exact way.
-BATCH_CHARS = 2_000_000
-SCREEN_FROM = 1_000_000
+BATCH_CHARS = 300_000  # a batch and what the screen makes of it stay in the processor's cache
+SCREEN_FROM = 250_000
 
 # The classes, one byte each: a digit, a dot, a sign, a tab or line end, a letter of an exponent or of one of
 # cmapPy's markers, and anything else (a control character, a space, other text, non-ASCII).
@@ -98,12 +98,16 @@ def _plain(text: bytes, classes: bytes, begin: int = 0) -> bool:
     if b".." in text.translate(None, _NOT_DOTS):
         return False
     codes = np.frombuffer(classes, np.uint8)
-    pairs = codes[:-1] * 6 + codes[1:]
-    found = pairs.tobytes()
+    found = bytearray(len(codes) - 1)  # numpy writes the codes of the pairs into it, memchr searches it in place
+    pairs = np.frombuffer(found, np.uint8)
+    np.multiply(codes[:-1], 6, out=pairs)
+    pairs += codes[1:]
     if any(code in found for code in _BAD_PAIR_BYTES):
         return False
-    found = (pairs[:-1] * 6 + codes[2:]).tobytes()
-    return not any(code in found for code in _BAD_TRIPLE_BYTES)
+    triples = pairs[:-1]
+    triples *= 6
+    triples += codes[2:]
+    return not any(code in found for code in _BAD_TRIPLE_BYTES)  # its last byte is the last pair, none is bad
 
 
 def _judge_cells(data: bytes, classes: bytes, ends: list[int], counts: list[int | None]) -> set[str]:
