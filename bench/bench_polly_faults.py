@@ -5,13 +5,16 @@ and S3, meets one with probability --p: 5xx, 429 with Retry-After, a late answer
 a dropped connection, expired S3 credentials, "Repository Locked"; and one of each at the commit step: a late
 answer, none, Locked, 503, 429), adds --datasets
 small datasets in batches of --batch through `OmixAtlas(backend="polly")`, then runs `omix status --resolve`
-with the faults off and audits the emulator's atlas and S3 bucket against what the client reported.
+with the faults off and audits the emulator's atlas and S3 bucket against what the client reported. Then, unless
+--no-updates, the same again for updates: a revision of every dataset that went in (new description, one changed
+data value), updated under the same faults; each must end whole in one version, the revision if it was reported
+ingested (or settled as gone in), else the version before (data file and metadata both).
 
 Prints: datasets tried, ingested, failed, unconfirmed -> resolved, lost, duplicated, half-ingested (these three
 must be 0, with wrong bytes, failed-but-present, unresolved and staging leftovers), requests, faults played by
 kind, wall time. Exits 1 when an invariant is broken.
 
-Usage: python bench/bench_polly_faults.py [--datasets 1000] [--batch 50] [--seed N] [--p 0.05]
+Usage: python bench/bench_polly_faults.py [--datasets 1000] [--batch 50] [--seed N] [--p 0.05] [--no-updates]
 """
 
 from __future__ import annotations
@@ -24,11 +27,15 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from results import record  # noqa: E402
+
+if TYPE_CHECKING:
+    from omix_ingest.polly.emulator.soak import SoakResult
 
 TEMPLATES = ROOT / "fixtures" / "templates"
 BASE = json.loads((ROOT / "fixtures" / "metadata" / "positive" / "GSE200001_full.json").read_text(encoding="utf-8"))
@@ -44,6 +51,7 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--p", type=float, default=0.05, help="probability of a fault on each request")
+    parser.add_argument("--no-updates", action="store_true", help="only the add phase")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="omix-polly-faults-"))
     token = "bench-" + secrets.token_hex(16)
@@ -57,7 +65,7 @@ def main() -> int:
     if shared.is_dir():
         os.environ.setdefault("OMIX_ONTOLOGY_DIR", str(shared))
     from omix_ingest.polly.emulator import EmulatorServer
-    from omix_ingest.polly.emulator.soak import SoakPlan, run_soak, write_datasets
+    from omix_ingest.polly.emulator.soak import SoakPlan, run_soak, write_datasets, write_revisions
 
     plan = SoakPlan(datasets=args.datasets, batch=args.batch, seed=args.seed, p=args.p)
     doc = dict(BASE, kw_data_type="Transcriptomics", total_num_samples=3)
@@ -72,11 +80,23 @@ def main() -> int:
         }
         with EmulatorServer(token=token) as server:
             server.add_repo("1700000009000", "atlas_faults", schemas)
-            result = run_soak(server, "1700000009000", batches, plan)
+            phases = {"add": run_soak(server, "1700000009000", batches, plan)}
+            if not args.no_updates:
+                went_in = [d for batch in batches for d in batch if d.went_in]
+                revisions = write_revisions(work / "revisions", went_in, plan)
+                phases["update"] = run_soak(server, "1700000009000", revisions, plan)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    broken = False
+    for mode, result in phases.items():
+        broken |= report(mode, plan, result)
+    return 1 if broken else 0
+
+
+def report(mode: str, plan: Any, result: SoakResult) -> bool:
+    """Print and record one phase; True when an invariant is broken."""
     c = result.counts
-    print(f"polly faults: {plan.datasets} datasets in batches of {plan.batch}, p={plan.p}, seed {plan.seed}")
+    print(f"polly faults, {mode}: {c['tried']} datasets in batches of {plan.batch}, p={plan.p}, seed {plan.seed}")
     print(f"  tried {c['tried']}: ingested {c['ingested']}, failed {c['failed']}, unconfirmed {c['unconfirmed']}")
     print(
         f"  unconfirmed -> resolved: {c['resolved_in']} ingested, {c['resolved_out']} withdrawn, {c['unresolved']} open"
@@ -84,7 +104,7 @@ def main() -> int:
     print(f"  in the atlas at the end: {c['ingested_final']}")
     print(f"  lost {c['lost']}, duplicated {c['duplicated']}, half-ingested {c['half_ingested']}")
     print(
-        f"  wrong bytes {c['wrong_bytes']}, failed but present {c['failed_but_present']}, "
+        f"  wrong bytes or version {c['wrong_bytes']}, failed but present {c['failed_but_present']}, "
         f"staging leftovers {c['leftovers']}, split {c['split']}"
     )
     print(f"  requests: {c['requests']} API, {c['s3_requests']} S3")
@@ -94,7 +114,7 @@ def main() -> int:
         print(f"  {count:5d} x {reason}")
     record(
         "polly-faults",
-        f"{plan.datasets}x{plan.batch}-p{plan.p}-seed{plan.seed}",
+        f"{mode} {plan.datasets}x{plan.batch}-p{plan.p}-seed{plan.seed}",
         **c,
         played=result.played,
         wall_seconds=round(result.wall_seconds, 1),
@@ -102,8 +122,8 @@ def main() -> int:
     defects = result.defects()
     if defects or c["split"]:
         print(f"INVARIANTS BROKEN: {defects}")
-        return 1
-    return 0
+        return True
+    return False
 
 
 if __name__ == "__main__":

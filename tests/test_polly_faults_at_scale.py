@@ -7,12 +7,13 @@ emulator's atlas and bucket (see omix_ingest/polly/emulator/soak.py). The other 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 
 from omix_ingest.polly.emulator import BUCKET
 from omix_ingest.polly.emulator.files import commit
-from omix_ingest.polly.emulator.soak import SoakPlan, run_soak, write_datasets
+from omix_ingest.polly.emulator.soak import SoakPlan, run_soak, write_datasets, write_revisions
 
 from .conftest import POLLY_TOKEN
 from .gate_helpers import GCT, bulk_doc, folders, make_dataset, statuses
@@ -42,6 +43,27 @@ def test_a_hundred_datasets_under_random_faults_end_where_they_were_reported(emu
     assert {"commit:slow", "commit:drop", "commit:locked"} <= set(result.played)
     assert any(k.startswith("s3:") for k in result.played)
     assert len(emulator.state.repos[repo].files) == counts["ingested_final"]
+
+
+def test_updates_under_random_faults_leave_every_dataset_whole_in_one_version(emulator, repo, tmp_path):
+    """Each update either went in (the atlas holds the revision: data and metadata) or did not (it holds the
+    version before, both files), whatever faults hit the uploads and the commit."""
+    plan = SoakPlan(datasets=40, batch=10, seed=5, p=0.06, delay=1.5, timeout=1.0)
+    doc = bulk_doc("GSE0_GPL0")
+    batches = write_datasets(tmp_path / "in", plan, doc, GCT.replace("EGFR\tna\t7\t", "EGFR\tna\tSOAK\t"))
+    assert run_soak(emulator, repo, batches, plan).defects() == {}
+    went_in = [d for b in batches for d in b if d.went_in]
+    # Smaller batches: the five commit faults armed at the start must leave some commits to go through.
+    plan = dataclasses.replace(plan, batch=4, seed=6)
+    revisions = write_revisions(tmp_path / "revisions", went_in, plan)
+    result = run_soak(emulator, repo, revisions, plan)
+    counts = result.counts
+    assert result.defects() == {}, (counts, result.failures)
+    assert counts["split"] == 0 and counts["tried"] == len(went_in)
+    assert counts["ingested"] > 0
+    assert counts["failed"] + counts["resolved_out"] > 0, "no update was refused: the put-back path went untested"
+    assert {"commit:drop", "commit:locked"} <= set(result.played)
+    assert len(emulator.state.repos[repo].files) == len(went_in)
 
 
 def test_a_commit_answered_late_is_unconfirmed_then_resolved_as_ingested(emulator, repo, polly, tmp_path, run_cli):

@@ -73,3 +73,19 @@ def test_a_successful_update_keeps_no_copy_of_the_file_it_replaced(emulator, rep
     assert statuses(frame) == {"GSE1_GPL1": "ingested"}
     assert _stored(emulator, repo) == (REVISED_GCT.encode(), "Revised")
     assert len(data_keys(emulator, repo)) == 1
+
+
+def test_credentials_that_expire_before_the_copy_aside_are_renewed(emulator, repo, polly, tmp_path):
+    """The first S3 request of an update is the HEAD of the stored file (to copy it aside), and S3 answers HEAD
+    with a bare "400 Bad Request" when the credentials expired: renewed, not a failed upload."""
+    _added(emulator, repo, polly, tmp_path)
+
+    def heads() -> int:
+        return sum(1 for m, p in emulator.state.s3_requests if m == "HEAD" and p.endswith("/GSE1_GPL1.gct"))
+
+    before = heads()
+    emulator.arm("expired_s3", count=1, path="tokens=true")  # the update's first credentials are expired
+    frame = polly.update_datasets(repo, _revision(tmp_path / "v2"), validation=True)
+    assert statuses(frame) == {"GSE1_GPL1": "ingested"}, frame.reason.iloc[0]
+    assert _stored(emulator, repo) == (REVISED_GCT.encode(), "Revised")
+    assert heads() - before >= 2  # refused as expired, then again with renewed credentials

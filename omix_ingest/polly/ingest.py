@@ -20,7 +20,7 @@ from omix_ingest.backend import ExistingDataset, IngestItem, Outcome
 from omix_ingest.polly.client import PollyClient, PollyError, PollyUnreachable
 from omix_ingest.polly.pending import Pending, PendingDataset, metadata_digest, put_back, settle_entry
 from omix_ingest.polly.s3 import S3_ERRORS, S3Access
-from omix_ingest.polly.upload import PREVIOUS_SUFFIX, STAGING_SUFFIX, upload_verified
+from omix_ingest.polly.upload import PREVIOUS_SUFFIX, STAGING_SUFFIX, copy_if_present, upload_verified
 
 RESOLVE_HINT = "`omix status --resolve --backend polly` settles it"
 
@@ -55,10 +55,13 @@ class Ingestion:
         put back)."""
         assert item.data_path is not None
         data_path = item.data_path
+        bucket = self.access.bucket
         try:
-            return self.access.call(
-                lambda s3: upload_verified(s3, self.access.bucket, key, data_path, item.data_sha256, keep_previous=kept)
-            )
+            if kept is not None:  # once, before the upload: a retried upload must not copy the new file aside
+                self.access.call(lambda s3: copy_if_present(s3, bucket, key, kept))
+            problem = self.access.call(lambda s3: upload_verified(s3, bucket, key, data_path, item.data_sha256))
+            if problem is None:
+                return None
         except PollyError as exc:
             problem = f"upload credentials expired and could not be renewed: {exc}"
         except S3_ERRORS as exc:

@@ -29,8 +29,14 @@ S3_ERRORS = _s3_errors()
 
 
 def expired(exc: Exception) -> bool:
-    """S3 refused the credentials as expired (S3UploadFailedError carries the code only in its text)."""
-    return "ExpiredToken" in str(exc)
+    """S3 refused the credentials as expired (S3UploadFailedError carries the code only in its text). An answer to
+    HEAD has no body, so there S3 says only "400 Bad Request"; that is taken as expiry too, since renewing costs
+    one request to Polly and the call is tried again at most RENEWALS times."""
+    if "ExpiredToken" in str(exc):
+        return True
+    response = getattr(exc, "response", None)
+    code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+    return getattr(exc, "operation_name", None) == "HeadObject" and code == "400"
 
 
 class S3Access:

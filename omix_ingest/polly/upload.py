@@ -43,12 +43,9 @@ class HashingReader:
         return self._digest.hexdigest()
 
 
-def upload_verified(
-    s3: Any, bucket: str, key: str, path: Path, expected_sha256: str | None, *, keep_previous: str | None = None
-) -> str | None:
+def upload_verified(s3: Any, bucket: str, key: str, path: Path, expected_sha256: str | None) -> str | None:
     """Upload `path` to `key`; None on success, else why it was refused. Raises S3 errors (the caller retries on
-    expired credentials). `keep_previous`: first copy what `key` holds there (an update replaces the stored data
-    file before its commit, which may fail; the copy is what puts it back)."""
+    expired credentials, so running it twice must be harmless)."""
     config = _transfer_config()
     staging = key + STAGING_SUFFIX
     size = path.stat().st_size
@@ -58,8 +55,6 @@ def upload_verified(
     try:
         if expected_sha256 is not None and reader.hexdigest() != expected_sha256:
             return CHANGED
-        if keep_previous is not None:
-            copy_if_present(s3, bucket, key, keep_previous)
         s3.copy({"Bucket": bucket, "Key": staging}, bucket, key, Config=config)
     finally:
         s3.delete_object(Bucket=bucket, Key=staging)

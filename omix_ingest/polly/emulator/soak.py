@@ -46,6 +46,12 @@ class Dataset:
     reported: str = ""  # ingested | failed | unconfirmed
     reason: str = ""
     settled: bool | None = None  # for unconfirmed ones: went in (True) or not (False) once settled
+    previous: Dataset | None = None  # a revision (an update): the version the atlas held before it
+
+    @property
+    def held(self) -> Dataset | None:
+        """The version the atlas must hold at the end: this one if it went in, else the one it replaced."""
+        return self if self.went_in else self.previous
 
     @property
     def went_in(self) -> bool:
@@ -82,9 +88,33 @@ def write_datasets(root: Path, plan: SoakPlan, base_doc: dict[str, Any], gct: st
     return batches
 
 
+def write_revisions(root: Path, went_in: list[Dataset], plan: SoakPlan) -> list[list[Dataset]]:
+    """A revision of each dataset the atlas holds, for an update soak: a new description and one changed value
+    in the data file, so the audit can tell the two versions apart (and a torn update: data of one, metadata of
+    the other)."""
+    batches: list[list[Dataset]] = []
+    for start in range(0, len(went_in), plan.batch):
+        folder = root / f"revision_{len(batches):04d}"
+        (folder / "metadata").mkdir(parents=True)
+        (folder / "data").mkdir()
+        batch = []
+        for old in went_in[start : start + plan.batch]:
+            metadata, data = folder / "metadata" / old.metadata.name, folder / "data" / old.data.name
+            doc = json.loads(old.metadata.read_text(encoding="utf-8"))
+            doc["description"] = f"{doc.get('description', '')} (revised)"
+            metadata.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+            lines = old.data.read_text(encoding="utf-8").split("\n")
+            lines[3] = lines[3].rsplit("\t", 1)[0] + "\t0.125"  # the first data row's last value
+            data.write_text("\n".join(lines), encoding="utf-8")
+            batch.append(Dataset(old.dataset_id, metadata, data, previous=old))
+        batches.append(batch)
+    return batches
+
+
 def run_soak(server: EmulatorServer, repo_id: str, batches: list[list[Dataset]], plan: SoakPlan) -> SoakResult:
-    """Ingest every batch under random faults, settle, audit. The token, data and cache folders come from the
-    environment (POLLY_REFRESH_TOKEN, OMIX_DATA_DIR...), as for any run of the tool."""
+    """Ingest every batch under random faults (added, or updated when the batches are revisions), settle, audit.
+    The token, data and cache folders come from the environment (POLLY_REFRESH_TOKEN, OMIX_DATA_DIR...), as for
+    any run of the tool."""
     started = time.monotonic()
     requests_before, s3_before = len(server.state.requests), len(server.state.s3_requests)
     if plan.commit_faults:
@@ -93,7 +123,7 @@ def run_soak(server: EmulatorServer, repo_id: str, batches: list[list[Dataset]],
     server.chaos(plan.p, plan.seed, delay=plan.delay, retry_after=1)
     try:
         for batch in batches:
-            _add_batch(server, repo_id, batch, plan)
+            _ingest_batch(server, repo_id, batch, plan)
     finally:
         server.chaos(0)
     time.sleep(plan.delay + 0.5)  # answers played late are still being served: let them finish
@@ -114,7 +144,7 @@ def run_soak(server: EmulatorServer, repo_id: str, batches: list[list[Dataset]],
     return result
 
 
-def _add_batch(server: EmulatorServer, repo_id: str, batch: list[Dataset], plan: SoakPlan) -> None:
+def _ingest_batch(server: EmulatorServer, repo_id: str, batch: list[Dataset], plan: SoakPlan) -> None:
     from omix_ingest import OmixAtlas
     from omix_ingest.backend import BackendError
     from omix_ingest.omixatlas import paramException
@@ -124,7 +154,8 @@ def _add_batch(server: EmulatorServer, repo_id: str, batch: list[Dataset], plan:
     try:
         with OmixAtlas(backend="polly", base_url=server.url, s3_endpoint=server.s3_url) as atlas:
             atlas.backend.client.timeout = (plan.timeout, plan.timeout)  # type: ignore[attr-defined]
-            frame = atlas.add_datasets(repo_id, folders, validation=True)
+            ingest = atlas.update_datasets if batch[0].previous is not None else atlas.add_datasets
+            frame = ingest(repo_id, folders, validation=True)
     except (BackendError, paramException, PollyError) as exc:  # the whole batch was refused, with a clear error
         for dataset in batch:
             dataset.reported, dataset.reason = "failed", f"{type(exc).__name__}: {exc}"
@@ -185,16 +216,17 @@ def audit(server: EmulatorServer, repo_id: str, datasets: list[Dataset]) -> dict
         in_bucket = prefix + dataset.data.name in stored
         if bool(found) != in_bucket:
             counts["half_ingested"] += 1
-        if not dataset.went_in:
+        held = dataset.held
+        if held is None:
             counts["failed_but_present"] += bool(found)
         elif not found:
             counts["lost"] += 1
         elif len(found) > 1:
             counts["duplicated"] += 1
-        elif in_bucket and not _same_bytes(s3, prefix + found[0], repo.files[found[0]], dataset):
-            counts["wrong_bytes"] += 1
+        elif in_bucket and not _same_bytes(s3, prefix + found[0], repo.files[found[0]], held):
+            counts["wrong_bytes"] += 1  # for an update: the wrong version, or data of one and metadata of the other
     counts["leftovers"] = sum(1 for key in stored if key.endswith((STAGING_SUFFIX, PREVIOUS_SUFFIX)))
-    counts["ingested_final"] = sum(1 for d in datasets if d.went_in)
+    counts["ingested_final"] = sum(1 for d in datasets if d.held is not None)
     return counts
 
 
