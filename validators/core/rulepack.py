@@ -19,6 +19,9 @@ import yaml
 
 from validators.core.rulepack_schema import PACK_SCHEMA
 
+# libyaml's safe loader when PyYAML was built with it: the same documents, about ten times faster to read.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class RulePackError(Exception):
     """The rule pack cannot be used (YAML syntax, unknown keys, missing vocabulary). A usage error."""
@@ -272,7 +275,7 @@ def _read_pack(path: Path) -> tuple[_PackSource, dict[str, Any]]:
     except (OSError, UnicodeDecodeError) as exc:
         raise RulePackError(f"rule pack {where} cannot be read: {exc}") from None
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f":{mark.line + 1}" if mark is not None else ""

@@ -1,18 +1,13 @@
-"""Reporters render a Report for people or machines. A plain dict registry, like check-jsonschema's."""
+"""Reporters render a Report for people or machines. A plain registry, like check-jsonschema's, whose entries
+import their module when first used: a run writes one format and need not load the seven others."""
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator, Mapping
 from typing import Protocol
 
 from omix_ingest.report.model import Report
-from omix_ingest.report.reporters.concise import ConciseReporter
-from omix_ingest.report.reporters.github import GithubReporter
-from omix_ingest.report.reporters.html import HtmlReporter
-from omix_ingest.report.reporters.json_report import JsonReporter
-from omix_ingest.report.reporters.junit import JunitReporter
-from omix_ingest.report.reporters.markdown import MarkdownReporter
-from omix_ingest.report.reporters.sarif import SarifReporter
-from omix_ingest.report.reporters.text import TextReporter
 
 
 class Reporter(Protocol):
@@ -21,13 +16,34 @@ class Reporter(Protocol):
     def render(self, report: Report) -> str: ...
 
 
-REPORTERS: dict[str, type[Reporter]] = {
-    "text": TextReporter,
-    "concise": ConciseReporter,
-    "json": JsonReporter,
-    "junit": JunitReporter,
-    "sarif": SarifReporter,
-    "github": GithubReporter,
-    "markdown": MarkdownReporter,
-    "html": HtmlReporter,
-}
+class _Registry(Mapping[str, type[Reporter]]):
+    """Format name -> reporter class, imported on first look-up."""
+
+    def __init__(self, targets: dict[str, str]) -> None:
+        self._targets = targets
+
+    def __getitem__(self, name: str) -> type[Reporter]:
+        module, _, attribute = self._targets[name].partition(":")
+        reporter: type[Reporter] = getattr(importlib.import_module(module), attribute)
+        return reporter
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._targets)
+
+    def __len__(self) -> int:
+        return len(self._targets)
+
+
+_PACKAGE = "omix_ingest.report.reporters"
+REPORTERS: Mapping[str, type[Reporter]] = _Registry(
+    {
+        "text": f"{_PACKAGE}.text:TextReporter",
+        "concise": f"{_PACKAGE}.concise:ConciseReporter",
+        "json": f"{_PACKAGE}.json_report:JsonReporter",
+        "junit": f"{_PACKAGE}.junit:JunitReporter",
+        "sarif": f"{_PACKAGE}.sarif:SarifReporter",
+        "github": f"{_PACKAGE}.github:GithubReporter",
+        "markdown": f"{_PACKAGE}.markdown:MarkdownReporter",
+        "html": f"{_PACKAGE}.html:HtmlReporter",
+    }
+)
