@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Iterable
 from itertools import compress
 from typing import Any
@@ -72,9 +73,12 @@ def _data_cells(text: str, first: int) -> str:
 class RowChecker:
     """Checks the data rows that follow the head."""
 
-    def __init__(self, display: str, out: CappedFindings, screen_from: int = SCREEN_FROM) -> None:
+    def __init__(
+        self, display: str, out: CappedFindings, screen_from: int = SCREEN_FROM, c_reader: bool = False
+    ) -> None:
         self.display, self.out = display, out
         self.screen_from = screen_from  # characters in a batch from which the screen is used
+        self.c_reader = c_reader  # whether the screen may hand rows to pandas' C reader
 
     def at(self, line: int, column: int = 1) -> Location:
         return Location(line=line, column=column)
@@ -126,8 +130,10 @@ class RowChecker:
         picked = [i for i, (_, text) in enumerate(batch) if text.count("\t") == tabs and not text.startswith("#")]
         verdicts: list[int | None] = [None] * len(batch)
         if picked:
-            found, used = screen([_data_cells(batch[i][1], first) for i in picked])
+            found, used = screen([_data_cells(batch[i][1], first) for i in picked], self.c_reader)
             markers.update(used)
+            if found.count(None) * 2 > len(found):  # a file the screen mostly leaves alone: spare it the work
+                self.screen_from = sys.maxsize
             for index, verdict in zip(picked, found, strict=True):
                 verdicts[index] = verdict
         return verdicts

@@ -26,6 +26,9 @@ from validators.gct.header import MISSING_MARKERS
 # of fewer than SCREEN_FROM characters is checked the exact way.
 BATCH_CHARS = 300_000  # a batch and what the screen makes of it stay in the processor's cache
 SCREEN_FROM = 250_000
+# Rows with many letters go to pandas' C reader in files of at least this many bytes (below, loading pandas takes
+# longer than the exact checks of those rows).
+C_READER_FROM = 16 * 1024 * 1024
 
 # The classes, one byte each: a digit, a dot, a sign, a tab or line end, a letter of an exponent or of one of
 # cmapPy's markers, and anything else (a control character, a space, other text, non-ASCII).
@@ -59,40 +62,46 @@ _DIGIT_RUN = bytes([_DIGIT]) * 149
 _MISSING = MISSING_MARKERS - {"-666"}  # -666 has a warning of its own: its rows go to the exact checks
 # With no run of 149 digits and at most two exponent digits, a number is finite and not 0 unless written as 0.
 _EXPONENT_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]{1,2}")
-# Past this many letters a row, on average, the batch's rows with letters go to the C reader.
+# Past this many letters a row, on average, the batch's rows with letters go to the C reader (or the exact checks).
 _LETTERS_PER_ROW = 12
 
 
-def screen(parts: list[str]) -> tuple[list[int | None], set[str]]:
+def screen(parts: list[str], c_reader: bool = True) -> tuple[list[int | None], set[str]]:
     """Per row, given as its data cells (the text after the fields before them; all with as many tabs): the count
-    of its missing values, or None for a row the exact checks must see; and the markers of the rows counted."""
+    of its missing values, or None for a row the exact checks must see; and the markers of the rows counted.
+    A batch with many letters is left to the exact checks without `c_reader` or when most are exponents."""
     data = ("\t" + "\n".join(parts) + "\n").encode("utf-8")  # the tab in front: every cell follows a separator
     sizes = (len(p) + 1 for p in parts) if data.isascii() else (len(p.encode("utf-8")) + 1 for p in parts)
     ends = list(accumulate(sizes, initial=1))  # row i is data[ends[i]:ends[i + 1]], its line end included
     classes = data.translate(_CLASSES)
+    letters = classes.count(_LETTER_BYTE)
+    many_letters = letters > len(parts) * _LETTERS_PER_ROW
+    # Numbers with exponents the exact checks read as fast as the C reader (they are numbers to float()); it is
+    # cells of markers (NA, #N/A) that the exact checks take one at a time.
+    if many_letters and (not c_reader or (data.count(b"e") + data.count(b"E")) * 2 > letters):
+        return [None] * len(parts), set()
     counts: list[int | None] = [0] * len(parts)
     if not _plain(data, classes):
         for row in range(len(parts)):
             begin, end = ends[row], ends[row + 1]
-            if not _plain(data[begin:end], classes[begin - 1 : end], begin=1):  # with the separator before it
+            if not _plain(data[begin:end], classes[begin - 1 : end]):  # with the separator before the row
                 counts[row] = None
-    letters = classes.count(_LETTER_BYTE)
     if not letters:
         return counts, set()
-    if letters <= len(parts) * _LETTERS_PER_ROW:
+    if not many_letters:
         return counts, _judge_cells(data, classes, ends, counts)
-    rows = [data[ends[row] : ends[row + 1]] for row in range(len(parts))]
     lettered = [
         row
         for row in range(len(parts))
         if counts[row] is not None and classes.find(_LETTER_BYTE, ends[row], ends[row + 1]) >= 0
     ]
+    rows = [data[ends[row] : ends[row + 1]] for row in range(len(parts))]
     return counts, read_rows(rows, counts, lettered)
 
 
-def _plain(text: bytes, classes: bytes, begin: int = 0) -> bool:
-    """Whether `text` (from `begin` in `classes`, which has one separator more in front) holds nothing but plain
-    numbers and cells with letters: the pairs and triples of classes are found with memchr, one byte each."""
+def _plain(text: bytes, classes: bytes) -> bool:
+    """Whether `text` (whose `classes` may have a separator more in front) holds nothing but plain numbers and
+    cells with letters: the pairs and triples of classes are found with memchr, one byte each."""
     if _OTHER_BYTE in classes or _DIGIT_RUN in classes or b"-666" in text:
         return False
     if b".." in text.translate(None, _NOT_DOTS):

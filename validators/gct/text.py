@@ -12,6 +12,7 @@ the data rows against it, and the rules themselves are declared in `rules`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -23,7 +24,7 @@ from validators.core.unreadable import NOT_UTF8, UTF8_BOM, bounded_lines, empty_
 from validators.gct.header import GctLayout, HeaderParser
 from validators.gct.rows import RowChecker
 from validators.gct.rules import COMPRESSED, CRLF, DIMENSION_MISMATCH, RULES
-from validators.gct.screen import BATCH_CHARS, SCREEN_FROM
+from validators.gct.screen import BATCH_CHARS, C_READER_FROM, SCREEN_FROM
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -97,8 +98,9 @@ class GctValidator:
     kind = "data"
     rules: tuple[Rule, ...] = RULES
 
-    def __init__(self, screen_from: int = SCREEN_FROM) -> None:
+    def __init__(self, screen_from: int = SCREEN_FROM, c_reader_from: int = C_READER_FROM) -> None:
         self.screen_from = screen_from  # batches of fewer characters skip the screen (0: every batch is screened)
+        self.c_reader_from = c_reader_from  # files of fewer bytes are not handed to pandas' C reader
 
     def claims(self, path: Path) -> bool:
         return path.name.lower().endswith(".gct")
@@ -118,7 +120,8 @@ class GctValidator:
                     return
                 handle.seek(0)
                 reader = _Reader(handle, display, out)
-                layout = _parse(reader, display, out, self.screen_from)
+                large = os.fstat(handle.fileno()).st_size >= self.c_reader_from
+                layout = _parse(reader, display, out, RowChecker(display, out, self.screen_from, large))
                 if reader.crlf:
                     out.add(CRLF.finding(display, Location(line=reader.first_crlf, column=1), count=reader.crlf))
         except OSError as exc:
@@ -134,12 +137,12 @@ class GctValidator:
         yield from out
 
 
-def _parse(reader: _Reader, display: str, out: CappedFindings, screen_from: int) -> GctLayout | None:
+def _parse(reader: _Reader, display: str, out: CappedFindings, rows_checker: RowChecker) -> GctLayout | None:
     """The head, then the data rows, then whether there were as many rows as line 2 declares."""
     layout = HeaderParser(display, out).parse(iter(reader))
     if layout is None:
         return None
-    rows = RowChecker(display, out, screen_from).check(reader.batches(), layout)
+    rows = rows_checker.check(reader.batches(), layout)
     if rows != layout.rows and not reader.broken:  # a decoding error already ended the file early
         out.add(DIMENSION_MISMATCH.finding(display, Location(), declared=layout.rows, what="data rows", actual=rows))
     return layout
