@@ -1,5 +1,6 @@
 """GCT validation next to cmapPy's parser, on realistic expression data: every row holds one NaN (common in real
-data, and the case that used to fall to cell-by-cell checks), plus a clean file of the same size.
+data: the batch screen of validators/gct/screen.py must judge a marker cell in every row), plus a clean file of the
+same size.
 
 Each figure is one fresh process (`bench/peak.py`): `omix validate FILE --format json` (process start, imports,
 hashing and the report included) against `cmapPy.pandasGEXpress.parse.parse(FILE)` and, as the floor,
