@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from validators.core.jsonread import JsonDocument
+from validators.core.jsonread import JsonDocument, unescape_pointer_token
 
 _DECODER = json.JSONDecoder()
 _SPACE = " \t\r\n"
@@ -50,7 +50,7 @@ def value_span(document: JsonDocument, ptr: str) -> tuple[int, int, int | None]:
 def _root_member(ptr: str) -> str:
     if ptr.count("/") != 1:
         raise EditError(f"only top-level members can be added, removed or renamed, not {ptr}")
-    return ptr[1:].replace("~1", "/").replace("~0", "~")
+    return unescape_pointer_token(ptr[1:])
 
 
 def splice_for(document: JsonDocument, op: Mapping[str, Any]) -> Splice:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from validators.core.jsonread import unescape_pointer_token
 from validators.core.model import Finding, Location, Severity
 
 if TYPE_CHECKING:
@@ -302,7 +303,7 @@ def _field_of(finding: Finding) -> str:
     pointer = finding.location.pointer
     if not pointer.startswith("/") or not finding.file.lower().endswith(".json"):
         return ""
-    return pointer.split("/")[1].replace("~1", "/").replace("~0", "~")
+    return unescape_pointer_token(pointer.split("/")[1])
 
 
 def _stem(path: str) -> str:

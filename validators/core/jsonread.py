@@ -93,6 +93,11 @@ def escape_pointer_token(token: str | int) -> str:
     return str(token).replace("~", "~0").replace("/", "~1")
 
 
+def unescape_pointer_token(token: str) -> str:
+    """The key or index one JSON Pointer token names (RFC 6901: `~1` is `/`, then `~0` is `~`)."""
+    return token.replace("~1", "/").replace("~0", "~")
+
+
 def pointer(*tokens: str | int) -> str:
     return "".join("/" + escape_pointer_token(t) for t in tokens)
 
@@ -236,7 +241,7 @@ class JsonDocument:
             members = self._containers.get(offset)
             if members is None:
                 members = self._containers[offset] = _members(self.text, offset)
-            found = members.get(token.replace("~1", "/").replace("~0", "~"))
+            found = members.get(unescape_pointer_token(token))
             if found is None:
                 return None
             here = found
