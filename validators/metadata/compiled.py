@@ -1,5 +1,6 @@
 """What the metadata checks compile once per run from the context: the template's JSON Schema, the fast Rust
-accept test, the structural test, the value checker, and which fields the pairing checks compare."""
+accept tests (whole, without the root key rules, per field), the structural test without the root key rules, the
+value checker, and which fields the pairing checks compare."""
 
 from __future__ import annotations
 
@@ -21,19 +22,6 @@ def value_checker(ctx: ValidationContext) -> ValueChecker | None:
     return ctx.memo(
         "value_checker", lambda: ValueChecker(pack, template, ctx.ontologies) if template and pack else None
     )
-
-
-def structure_test(ctx: ValidationContext) -> Any:
-    """A compiled (Rust) validator of the structural template schema alone: when it accepts a document that the
-    accept test rejected, only value rules failed and the detailed structural diagnosis can be skipped."""
-
-    def build() -> Any:
-        import jsonschema_rs
-
-        compiled = compiled_template(ctx)
-        return jsonschema_rs.validator_for(compiled.schema) if compiled else None
-
-    return ctx.memo("structure", build)
 
 
 def accept_test(ctx: ValidationContext) -> Any:

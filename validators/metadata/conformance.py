@@ -263,10 +263,9 @@ class CompiledTemplate:
         counted."""
         schema = self.allowed[key].json_schema()["items"]
         wanted = schema["type"]
-        is_type = is_json_type
         findings: list[Finding] = []
         for index, item in enumerate(items):
-            if is_type(item, wanted) or (out is not None and out.count_only(WRONG_TYPE.code)):
+            if is_json_type(item, wanted) or (out is not None and out.count_only(WRONG_TYPE.code)):
                 continue
             for finding in self._translate("type", [key, index], item, schema, display, locate(pointer(key, index))):
                 if out is not None:
