@@ -34,9 +34,14 @@ def expired(exc: Exception) -> bool:
     one request to Polly and the call is tried again at most RENEWALS times."""
     if "ExpiredToken" in str(exc):
         return True
+    return getattr(exc, "operation_name", None) == "HeadObject" and error_code(exc) == "400"
+
+
+def error_code(exc: Exception) -> str | None:
+    """The error code of an S3 answer (botocore's ClientError), None for other errors."""
     response = getattr(exc, "response", None)
     code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
-    return getattr(exc, "operation_name", None) == "HeadObject" and code == "400"
+    return str(code) if code is not None else None
 
 
 class S3Access:

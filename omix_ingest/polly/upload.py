@@ -11,6 +11,7 @@ import hashlib
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from omix_ingest.polly.s3 import error_code
 from omix_ingest.run.progress import ProgressBar
 
 MULTIPART_THRESHOLD = 25 * 1024 * 1024  # as the SDK: multipart above 25 MB
@@ -61,17 +62,15 @@ def upload_verified(s3: Any, bucket: str, key: str, path: Path, expected_sha256:
     return None
 
 
-def copy_if_present(s3: Any, bucket: str, source: str, target: str) -> bool:
-    """Copy one object server side; False when `source` does not exist (nothing to keep or to put back)."""
+def copy_if_present(s3: Any, bucket: str, source: str, target: str) -> None:
+    """Copy one object server side; nothing when `source` does not exist (nothing to keep or to put back)."""
     from botocore.exceptions import ClientError
 
     try:
         s3.copy({"Bucket": bucket, "Key": source}, bucket, target, Config=_transfer_config())
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
-            return False
-        raise
-    return True
+        if error_code(exc) not in ("404", "NoSuchKey"):
+            raise
 
 
 def _transfer_config() -> Any:
