@@ -59,12 +59,9 @@ class TemplateCache:
         """The schema document: from the lock file, the fresh cache, or the server (revalidating the cache).
         `revalidate` (before a write): always asked of the server, with the cached ETag (a 304 costs no download),
         and a lock file that no longer matches what the server serves is an error, not a silent stale verdict."""
-
         locked = self.lock.get(atlas, {}).get(schema_type)
-        if locked is not None and not revalidate:
-            return dict(locked["document"])
-        entry = self.cached(url, atlas, schema_type)
         if revalidate and not offline:
+            entry = self.cached(url, atlas, schema_type)
             served = self._fetch(client, url, atlas, schema_type, entry, optional=optional, fallback=False)
             if locked is not None and served != locked["document"]:
                 raise UsageError(
@@ -74,6 +71,7 @@ class TemplateCache:
             return served
         if locked is not None:
             return dict(locked["document"])
+        entry = self.cached(url, atlas, schema_type)
         if offline:
             if entry is None:
                 if optional:
