@@ -8,7 +8,7 @@ tests/test_startup_registry.py holds every description to its validator (name, k
 
 from __future__ import annotations
 
-import importlib
+import pkgutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,12 +21,6 @@ from validators.gct import gctx
 from validators.gct import rules as gct_rules
 from validators.h5ad import rules as h5ad_rules
 from validators.vcf import rules as vcf_rules
-
-
-def load_class(target: str) -> Any:
-    """`module:Class`, imported."""
-    module, _, name = target.partition(":")
-    return getattr(importlib.import_module(module), name)
 
 
 @dataclass
@@ -45,7 +39,7 @@ class DeferredValidator:
 
     def build(self) -> Any:
         """A new instance of the validator itself."""
-        return load_class(self.target)()
+        return pkgutil.resolve_name(self.target)()
 
     def validator(self) -> Any:
         if self._validator is None:

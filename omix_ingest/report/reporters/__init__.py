@@ -3,7 +3,7 @@ import their module when first used: a run writes one format and need not load t
 
 from __future__ import annotations
 
-import importlib
+import pkgutil
 from collections.abc import Iterator, Mapping
 from typing import Protocol
 
@@ -23,8 +23,7 @@ class _Registry(Mapping[str, type[Reporter]]):
         self._targets = targets
 
     def __getitem__(self, name: str) -> type[Reporter]:
-        module, _, attribute = self._targets[name].partition(":")
-        reporter: type[Reporter] = getattr(importlib.import_module(module), attribute)
+        reporter: type[Reporter] = pkgutil.resolve_name(self._targets[name])
         return reporter
 
     def __iter__(self) -> Iterator[str]:
